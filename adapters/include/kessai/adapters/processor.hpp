@@ -1,0 +1,57 @@
+#pragma once
+// The one interface every processor adapter implements (card acquirer, e-money centre, QR provider,
+// Pay-easy centre). The engine sees only this; adding a processor touches one folder under adapters/.
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "kessai/identifier.hpp"
+#include "kessai/money.hpp"
+
+namespace kessai::adapters {
+
+// Stable numbers; never renumber.
+enum class ChargeOutcome : std::uint8_t {
+  approved = 1,  // authorized, and captured when capture was asked
+  declined = 2,  // the processor refused; nothing was charged
+  not_sent = 3,  // the processor never saw the request (connection refused, …); nothing was charged
+  unknown = 4,   // sent, but no usable answer (timeout, lost response, 5xx): must be inquired, never assumed
+};
+std::string_view to_string(ChargeOutcome outcome);
+
+struct ChargeRequest {
+  std::string payment_id;  // our reference; processors de-duplicate on it
+  Yen amount;
+  std::string merchant_reference;  // facility or procedure id the charge is for
+  std::string card_token;          // card only; never logged
+  bool capture = true;
+};
+
+struct ChargeResult {
+  ChargeOutcome outcome = ChargeOutcome::unknown;
+  std::string processor_reference;  // the processor's transaction id, when it gave one
+  std::string decline_code;         // e.g. "card_declined", "insufficient_funds"
+  std::string message;              // for logs and the payer-facing error detail
+};
+
+class Processor {
+ public:
+  virtual ~Processor() = default;
+  virtual const ProcessorId& id() const = 0;
+  virtual std::string_view kind() const = 0;
+  // Blocking; bounded by the adapter's own timeouts.
+  virtual ChargeResult charge(const ChargeRequest& request) = 0;
+};
+
+struct ProcessorConfig {
+  ProcessorId id;
+  std::string kind;  // "card", …
+  std::string url;   // the processor's base URL
+  std::chrono::milliseconds connect_timeout{2'000};
+  std::chrono::milliseconds request_timeout{10'000};
+};
+
+}  // namespace kessai::adapters

@@ -1,0 +1,238 @@
+// JSON in and out of the API: strict about types and unknown fields, so a backend's typo is an error
+// it sees at once rather than a silently ignored option.
+
+#include <array>
+
+#include <boost/json.hpp>
+
+#include "kessai/engine/api.hpp"
+#include "kessai/engine/environment.hpp"
+#include "kessai/ledger/journal.hpp"
+
+namespace kessai::engine {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::array<std::string_view, 11> kCreateFields{
+    "amount",         "currency", "means",       "fee_code", "facility_id",   "procedure_id",
+    "capture_method", "description", "metadata", "confirm",  "payment_method"};
+constexpr std::array<std::string_view, 1> kPaymentMethodFields{"card_token"};
+
+ApiError invalid(std::string param, std::string detail) {
+  return ApiError{ErrorCode::invalid_parameter, std::move(detail), std::move(param)};
+}
+
+template <std::size_t N>
+std::optional<ApiError> reject_unknown(const json::object& object, const std::array<std::string_view, N>& known,
+                                       std::string_view prefix) {
+  for (const auto& member : object) {
+    bool found = false;
+    for (std::string_view name : known) found = found || member.key() == name;
+    if (!found) {
+      std::string param = std::string(prefix) + std::string(member.key());
+      return ApiError{ErrorCode::unknown_parameter, "unknown parameter '" + param + "'", param};
+    }
+  }
+  return std::nullopt;
+}
+
+// A required or optional string member; error when present with another type.
+Result<std::optional<std::string>, ApiError> string_member(const json::object& object, std::string_view key,
+                                                            bool required) {
+  const json::value* value = object.if_contains(key);
+  if (value == nullptr || (value->is_null() && !required)) {
+    if (required) return fail(ApiError{ErrorCode::missing_parameter, "'" + std::string(key) + "' is required",
+                                       std::string(key)});
+    return std::optional<std::string>();
+  }
+  if (!value->is_string()) return fail(invalid(std::string(key), "'" + std::string(key) + "' must be a string"));
+  return std::optional<std::string>(std::string(value->as_string()));
+}
+
+template <class Id>
+Result<std::optional<Id>, ApiError> identifier_member(const json::object& object, std::string_view key,
+                                                       bool required) {
+  auto text = string_member(object, key, required);
+  if (!text.ok()) return fail(text.error());
+  if (!text.value()) return std::optional<Id>();
+  std::optional<Id> id = Id::parse(*text.value());
+  if (!id) {
+    return fail(invalid(std::string(key), "'" + std::string(key) +
+                                              "' must be 1-64 letters, digits, '-' or '_'"));
+  }
+  return std::optional<Id>(std::move(*id));
+}
+
+Result<Yen, ApiError> amount_member(const json::object& object) {
+  const json::value* value = object.if_contains("amount");
+  if (value == nullptr) return fail(ApiError{ErrorCode::missing_parameter, "'amount' is required", "amount"});
+  if (value->is_int64()) return Yen(value->as_int64());
+  if (value->is_uint64()) {
+    return fail(ApiError{ErrorCode::amount_too_large, "amount is far above the largest allowed", "amount"});
+  }
+  if (value->is_double()) {
+    return fail(invalid("amount", "amount must be a whole number of yen (JPY has no minor unit)"));
+  }
+  return fail(invalid("amount", "amount must be a number"));
+}
+
+Result<std::string, ApiError> metadata_member(const json::object& object) {
+  const json::value* value = object.if_contains("metadata");
+  if (value == nullptr || value->is_null()) return std::string("{}");
+  if (!value->is_object()) return fail(invalid("metadata", "metadata must be an object of strings"));
+  const json::object& metadata = value->as_object();
+  if (metadata.size() > kMetadataKeysMax) {
+    return fail(invalid("metadata", "metadata has more than " + std::to_string(kMetadataKeysMax) + " keys"));
+  }
+  for (const auto& member : metadata) {
+    const std::string param = "metadata." + std::string(member.key());
+    if (member.key().empty() || member.key().size() > kMetadataKeyBytesMax) {
+      return fail(invalid(param, "metadata keys must be 1-" + std::to_string(kMetadataKeyBytesMax) + " bytes"));
+    }
+    if (!member.value().is_string()) return fail(invalid(param, "metadata values must be strings"));
+    if (member.value().as_string().size() > kMetadataValueBytesMax) {
+      return fail(invalid(param, "metadata values must be at most " + std::to_string(kMetadataValueBytesMax) +
+                                     " bytes"));
+    }
+  }
+  return json::serialize(metadata);
+}
+
+}  // namespace
+
+Result<CreateIntentCommand, ApiError> parse_create_intent(std::string_view body) {
+  json::error_code ec;
+  json::value parsed = json::parse(body, ec);
+  if (ec) return fail(ApiError{ErrorCode::malformed_json, "the body is not valid JSON: " + ec.message(), ""});
+  if (!parsed.is_object()) return fail(ApiError{ErrorCode::malformed_json, "the body must be a JSON object", ""});
+  const json::object& object = parsed.as_object();
+  if (auto unknown = reject_unknown(object, kCreateFields, "")) return fail(*unknown);
+
+  auto amount = amount_member(object);
+  if (!amount.ok()) return fail(amount.error());
+  auto currency = string_member(object, "currency", true);
+  if (!currency.ok()) return fail(currency.error());
+  auto means_text = string_member(object, "means", true);
+  if (!means_text.ok()) return fail(means_text.error());
+  const std::optional<Means> means = parse_means(*means_text.value());
+  if (!means) {
+    return fail(ApiError{ErrorCode::means_unsupported,
+                         "means must be one of card, emoney, qr, payeasy (got '" + *means_text.value() + "')",
+                         "means"});
+  }
+  auto fee_code = identifier_member<FeeCode>(object, "fee_code", true);
+  if (!fee_code.ok()) return fail(fee_code.error());
+  auto facility = identifier_member<FacilityId>(object, "facility_id", false);
+  if (!facility.ok()) return fail(facility.error());
+  auto procedure = identifier_member<ProcedureId>(object, "procedure_id", false);
+  if (!procedure.ok()) return fail(procedure.error());
+
+  CaptureMethod capture_method = CaptureMethod::automatic;
+  auto capture_text = string_member(object, "capture_method", false);
+  if (!capture_text.ok()) return fail(capture_text.error());
+  if (capture_text.value()) {
+    const std::optional<CaptureMethod> parsed_method = parse_capture_method(*capture_text.value());
+    if (!parsed_method) return fail(invalid("capture_method", "capture_method must be automatic or manual"));
+    capture_method = *parsed_method;
+  }
+  auto description = string_member(object, "description", false);
+  if (!description.ok()) return fail(description.error());
+  if (description.value() && description.value()->size() > kDescriptionBytesMax) {
+    return fail(invalid("description", "description must be at most " + std::to_string(kDescriptionBytesMax) +
+                                           " bytes"));
+  }
+  auto metadata = metadata_member(object);
+  if (!metadata.ok()) return fail(metadata.error());
+
+  bool confirm = false;
+  if (const json::value* value = object.if_contains("confirm"); value != nullptr && !value->is_null()) {
+    if (!value->is_bool()) return fail(invalid("confirm", "confirm must be true or false"));
+    confirm = value->as_bool();
+  }
+  PaymentMethod payment_method;
+  if (const json::value* value = object.if_contains("payment_method"); value != nullptr && !value->is_null()) {
+    if (!value->is_object()) return fail(invalid("payment_method", "payment_method must be an object"));
+    const json::object& method = value->as_object();
+    if (auto unknown = reject_unknown(method, kPaymentMethodFields, "payment_method.")) return fail(*unknown);
+    auto token = string_member(method, "card_token", false);
+    if (!token.ok()) {
+      ApiError error = token.error();
+      error.param = "payment_method.card_token";
+      return fail(error);
+    }
+    if (token.value()) payment_method.card_token = *token.value();
+  }
+
+  std::string currency_upper = *currency.value();
+  for (char& c : currency_upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return CreateIntentCommand{
+      .amount = amount.value(),
+      .currency = currency_upper,
+      .means = *means,
+      .fee_code = std::move(*fee_code.value()),
+      .facility = std::move(facility.value()),
+      .procedure = std::move(procedure.value()),
+      .capture_method = capture_method,
+      .description = description.value().value_or(""),
+      .metadata_json = std::move(metadata.value()),
+      .confirm = confirm,
+      .payment_method = std::move(payment_method),
+  };
+}
+
+namespace {
+
+json::object intent_object(const PaymentIntent& intent) {
+  json::object out;
+  out["id"] = intent.id;
+  out["object"] = "payment_intent";
+  out["status"] = to_string(intent.status);
+  out["amount"] = intent.amount.value();
+  out["amount_captured"] = intent.amount_captured.value();
+  out["currency"] = "JPY";
+  out["means"] = to_string(intent.means);
+  out["fee_code"] = intent.fee_code.str();
+  out["facility_id"] = intent.facility ? json::value(intent.facility->str()) : json::value(nullptr);
+  out["procedure_id"] = intent.procedure ? json::value(intent.procedure->str()) : json::value(nullptr);
+  out["capture_method"] = to_string(intent.capture_method);
+  out["description"] = intent.description.empty() ? json::value(nullptr) : json::value(intent.description);
+  json::error_code ec;
+  json::value metadata = json::parse(intent.metadata_json, ec);
+  out["metadata"] = ec ? json::value(json::object()) : std::move(metadata);
+  out["processor"] = intent.processor ? json::value(intent.processor->str()) : json::value(nullptr);
+  if (intent.failure_code.empty()) {
+    out["last_payment_error"] = nullptr;
+  } else {
+    out["last_payment_error"] = json::object{{"code", intent.failure_code}, {"message", intent.failure_message}};
+  }
+  out["business_date"] =
+      intent.business_date ? json::value(ledger::format_date(*intent.business_date)) : json::value(nullptr);
+  out["created_at"] = format_utc(intent.created_at);
+  return out;
+}
+
+}  // namespace
+
+std::string intent_json(const PaymentIntent& intent) { return json::serialize(intent_object(intent)); }
+
+runtime::HttpResponse error_response(const ApiError& error, const PaymentIntent* intent) {
+  const ErrorInfo& info = error_info(error.code);
+  json::object problem{
+      {"type", "urn:kessai:problem:" + std::string(info.name)},
+      {"title", info.title},
+      {"status", info.http_status},
+      {"detail", error.detail},
+      {"code", info.name},
+  };
+  if (!error.param.empty()) problem["param"] = error.param;
+  if (intent != nullptr) problem["payment_intent"] = intent_object(*intent);
+  runtime::HttpResponse response;
+  response.status = info.http_status;
+  response.content_type = "application/problem+json";
+  response.body = json::serialize(problem);
+  return response;
+}
+
+}  // namespace kessai::engine

@@ -1,0 +1,71 @@
+#include "catalog_file.hpp"
+
+#include <set>
+#include <sstream>
+
+#include <toml++/toml.h>
+
+namespace kessai::cli {
+
+namespace {
+
+Result<std::vector<engine::CatalogEntry>, std::string> read_entries(const toml::table& root, std::string_view section,
+                                                                    std::string_view id_key) {
+  std::vector<engine::CatalogEntry> entries;
+  const toml::node* node = root.get(section);
+  if (node == nullptr) return entries;
+  const toml::array* array = node->as_array();
+  if (array == nullptr) return fail("[[" + std::string(section) + "]] must be an array of tables");
+  std::set<std::string> seen;
+  for (std::size_t i = 0; i < array->size(); ++i) {
+    const std::string where = std::string(section) + "[" + std::to_string(i) + "]";
+    const toml::table* table = array->get(i)->as_table();
+    if (table == nullptr) return fail(where + " must be a table");
+    for (const auto& [key, value] : *table) {
+      if (key.str() != id_key && key.str() != "name") {
+        return fail(where + ": unknown key '" + std::string(key.str()) + "' (known: " + std::string(id_key) + ", name)");
+      }
+    }
+    const std::optional<std::string> id = table->get(id_key) ? table->get(id_key)->value<std::string>() : std::nullopt;
+    const std::optional<std::string> name = table->get("name") ? table->get("name")->value<std::string>() : std::nullopt;
+    if (!id || !is_valid_identifier(*id)) {
+      return fail(where + "." + std::string(id_key) + " must be 1-64 letters, digits, '-' or '_'");
+    }
+    if (!name || name->empty()) return fail(where + ".name is required");
+    if (!seen.insert(*id).second) return fail(where + ": '" + *id + "' appears twice");
+    entries.push_back({*id, *name});
+  }
+  return entries;
+}
+
+}  // namespace
+
+Result<engine::Catalog, std::string> read_catalog_file(const std::string& path) {
+  toml::table root;
+  try {
+    root = toml::parse_file(path);
+  } catch (const toml::parse_error& error) {
+    std::ostringstream message;
+    message << path << ":" << error.source().begin.line << ":" << error.source().begin.column << ": "
+            << error.description();
+    return fail(message.str());
+  }
+  for (const auto& [key, value] : root) {
+    if (key.str() != "fee_code" && key.str() != "facility" && key.str() != "procedure") {
+      return fail(path + ": unknown section '" + std::string(key.str()) + "' (known: fee_code, facility, procedure)");
+    }
+  }
+  engine::Catalog catalog;
+  auto fees = read_entries(root, "fee_code", "code");
+  if (!fees.ok()) return fail(path + ": " + fees.error());
+  auto facilities = read_entries(root, "facility", "id");
+  if (!facilities.ok()) return fail(path + ": " + facilities.error());
+  auto procedures = read_entries(root, "procedure", "id");
+  if (!procedures.ok()) return fail(path + ": " + procedures.error());
+  catalog.fee_codes = std::move(fees).value();
+  catalog.facilities = std::move(facilities).value();
+  catalog.procedures = std::move(procedures).value();
+  return catalog;
+}
+
+}  // namespace kessai::cli

@@ -1,0 +1,41 @@
+#pragma once
+// Time and randomness are injected, so tests replay exactly.
+
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <random>
+#include <string>
+#include <string_view>
+
+namespace kessai::engine {
+
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  virtual std::chrono::system_clock::time_point now() const = 0;
+};
+
+class SystemClock final : public Clock {
+ public:
+  std::chrono::system_clock::time_point now() const override { return std::chrono::system_clock::now(); }
+};
+
+inline constexpr std::size_t kIdRandomChars = 24;
+
+// "pi_" + 24 base-62 characters (~143 bits): unguessable, URL-safe.
+class IdGenerator {
+ public:
+  // seed 0 → seeded from std::random_device.
+  explicit IdGenerator(std::uint64_t seed = 0);
+  std::string next(std::string_view prefix);
+
+ private:
+  std::mutex mutex_;
+  std::mt19937_64 engine_;
+};
+
+// ISO 8601 UTC with seconds: "2026-11-21T13:05:09Z".
+std::string format_utc(std::chrono::system_clock::time_point time);
+
+}  // namespace kessai::engine

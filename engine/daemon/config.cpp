@@ -1,0 +1,207 @@
+#include "config.hpp"
+
+#include <cstdlib>
+#include <set>
+#include <sstream>
+
+#include <toml++/toml.h>
+
+#include "kessai/ledger/pg/pool.hpp"
+#include "kessai/runtime/http_server.hpp"
+
+namespace kessai::daemon {
+
+namespace {
+
+using Error = std::string;
+
+std::optional<Error> reject_unknown_keys(const toml::table& table, const std::set<std::string>& known,
+                                         const std::string& where) {
+  for (const auto& [key, value] : table) {
+    if (!known.contains(std::string(key.str()))) {
+      return "unknown key '" + std::string(key.str()) + "' in " + where + " (known: " +
+             [&] {
+               std::string list;
+               for (const std::string& name : known) list += (list.empty() ? "" : ", ") + name;
+               return list;
+             }() +
+             ")";
+    }
+  }
+  return std::nullopt;
+}
+
+template <class T>
+std::optional<Error> read_count(const toml::table& table, std::string_view key, const std::string& where, T& out,
+                                std::int64_t min, std::int64_t max) {
+  const toml::node* node = table.get(key);
+  if (node == nullptr) return std::nullopt;
+  const std::optional<std::int64_t> value = node->value<std::int64_t>();
+  if (!node->is_integer() || !value || *value < min || *value > max) {
+    return where + "." + std::string(key) + " must be an integer from " + std::to_string(min) + " to " +
+           std::to_string(max);
+  }
+  out = static_cast<T>(*value);
+  return std::nullopt;
+}
+
+std::optional<Error> read_string(const toml::table& table, std::string_view key, const std::string& where,
+                                 std::string& out) {
+  const toml::node* node = table.get(key);
+  if (node == nullptr) return std::nullopt;
+  if (!node->is_string()) return where + "." + std::string(key) + " must be a string";
+  out = *node->value<std::string>();
+  return std::nullopt;
+}
+
+const toml::table* sub_table(const toml::table& root, std::string_view key, Error& error) {
+  const toml::node* node = root.get(key);
+  if (node == nullptr) return nullptr;
+  if (!node->is_table()) error = "[" + std::string(key) + "] must be a table";
+  return node->as_table();
+}
+
+std::optional<Error> apply_listen(Config& config, const std::string& text, const std::string& where) {
+  const auto address = runtime::parse_listen_address(text);
+  if (!address) return where + " must be HOST:PORT with a numeric IP address, e.g. 127.0.0.1:8080 (got '" + text + "')";
+  config.listen_host = address->host;
+  config.listen_port = address->port;
+  return std::nullopt;
+}
+
+std::optional<Error> read_server(const toml::table& root, Config& config) {
+  Error error;
+  const toml::table* server = sub_table(root, "server", error);
+  if (!error.empty() || server == nullptr) return error.empty() ? std::nullopt : std::optional(error);
+  if (auto e = reject_unknown_keys(*server, {"listen", "io_threads", "worker_threads", "worker_queue_max",
+                                             "body_bytes_max"},
+                                   "[server]")) {
+    return e;
+  }
+  std::string listen;
+  if (auto e = read_string(*server, "listen", "server", listen)) return e;
+  if (!listen.empty()) {
+    if (auto e = apply_listen(config, listen, "server.listen")) return e;
+  }
+  if (auto e = read_count(*server, "io_threads", "server", config.io_threads, 1, 64)) return e;
+  if (auto e = read_count(*server, "worker_threads", "server", config.worker_threads, 1, 1024)) return e;
+  if (auto e = read_count(*server, "worker_queue_max", "server", config.worker_queue_max, 1, 1'000'000)) return e;
+  return read_count(*server, "body_bytes_max", "server", config.body_bytes_max, 1024, 16 * 1024 * 1024);
+}
+
+std::optional<Error> read_processors(const toml::table& root, Config& config) {
+  const toml::node* node = root.get("processors");
+  if (node == nullptr) return std::nullopt;
+  const toml::array* array = node->as_array();
+  if (array == nullptr) return Error("processors must be an array of tables: [[processors]]");
+  std::set<std::string> seen;
+  for (std::size_t i = 0; i < array->size(); ++i) {
+    const std::string where = "processors[" + std::to_string(i) + "]";
+    const toml::table* table = array->get(i)->as_table();
+    if (table == nullptr) return where + " must be a table";
+    if (auto e = reject_unknown_keys(*table, {"id", "kind", "url", "connect_timeout_ms", "request_timeout_ms"}, where)) {
+      return e;
+    }
+    std::string id_text, kind, url;
+    if (auto e = read_string(*table, "id", where, id_text)) return e;
+    if (auto e = read_string(*table, "kind", where, kind)) return e;
+    if (auto e = read_string(*table, "url", where, url)) return e;
+    const std::optional<ProcessorId> id = ProcessorId::parse(id_text);
+    if (!id) return where + ".id must be 1-64 letters, digits, '-' or '_'";
+    if (!seen.insert(id_text).second) return where + ": processor id '" + id_text + "' appears twice";
+    if (kind.empty()) return where + ".kind is required";
+    if (url.empty()) return where + ".url is required";
+    adapters::ProcessorConfig processor{.id = *id, .kind = kind, .url = url};
+    std::int64_t connect_ms = processor.connect_timeout.count();
+    std::int64_t request_ms = processor.request_timeout.count();
+    if (auto e = read_count(*table, "connect_timeout_ms", where, connect_ms, 1, 60'000)) return e;
+    if (auto e = read_count(*table, "request_timeout_ms", where, request_ms, 1, 300'000)) return e;
+    processor.connect_timeout = std::chrono::milliseconds(connect_ms);
+    processor.request_timeout = std::chrono::milliseconds(request_ms);
+    config.processors.push_back(std::move(processor));
+  }
+  return std::nullopt;
+}
+
+std::optional<Error> read_routing(const toml::table& root, Config& config) {
+  Error error;
+  const toml::table* routing = sub_table(root, "routing", error);
+  if (!error.empty() || routing == nullptr) return error.empty() ? std::nullopt : std::optional(error);
+  for (const auto& [key, value] : *routing) {
+    const std::optional<engine::Means> means = engine::parse_means(key.str());
+    if (!means) return "routing." + std::string(key.str()) + ": not a means (card, emoney, qr, payeasy)";
+    const std::optional<std::string> target = value.value<std::string>();
+    bool configured = false;
+    for (const auto& processor : config.processors) configured = configured || (target && processor.id.str() == *target);
+    if (!target || !configured) {
+      return "routing." + std::string(key.str()) + " must name a configured processor id";
+    }
+    config.routing.insert_or_assign(*means, *ProcessorId::parse(*target));
+  }
+  return std::nullopt;
+}
+
+std::optional<Error> read_rest(const toml::table& root, Config& config) {
+  Error error;
+  if (const toml::table* database = sub_table(root, "database", error)) {
+    if (auto e = reject_unknown_keys(*database, {"url", "connections_max"}, "[database]")) return e;
+    if (auto e = read_string(*database, "url", "database", config.database_url)) return e;
+    if (auto e = read_count(*database, "connections_max", "database", config.database_connections_max, 1,
+                            static_cast<std::int64_t>(ledger::pg::kPoolConnectionsMax))) {
+      return e;
+    }
+  }
+  if (const toml::table* business_day = sub_table(root, "business_day", error)) {
+    if (auto e = reject_unknown_keys(*business_day, {"time_zone", "cutoff"}, "[business_day]")) return e;
+    if (auto e = read_string(*business_day, "time_zone", "business_day", config.time_zone)) return e;
+    if (auto e = read_string(*business_day, "cutoff", "business_day", config.cutoff)) return e;
+  }
+  if (const toml::table* log_table = sub_table(root, "log", error)) {
+    if (auto e = reject_unknown_keys(*log_table, {"level"}, "[log]")) return e;
+    std::string level = "info";
+    if (auto e = read_string(*log_table, "level", "log", level)) return e;
+    const auto parsed = log::parse_level(level);
+    if (!parsed) return Error("log.level must be debug, info, warn or error");
+    config.log_level = *parsed;
+  }
+  if (!error.empty()) return error;
+  return std::nullopt;
+}
+
+}  // namespace
+
+Result<Config, std::string> load_config(const std::string& path) {
+  Config config;
+  toml::table root;
+  try {
+    root = toml::parse_file(path);
+  } catch (const toml::parse_error& error) {
+    std::ostringstream message;
+    message << path << ":" << error.source().begin.line << ":" << error.source().begin.column << ": "
+            << error.description();
+    return fail(message.str());
+  }
+  if (auto e = reject_unknown_keys(root, {"server", "database", "business_day", "log", "processors", "routing"},
+                                   "the top level")) {
+    return fail(path + ": " + *e);
+  }
+  for (auto* reader : {read_server, read_processors, read_routing, read_rest}) {
+    if (auto e = reader(root, config)) return fail(path + ": " + *e);
+  }
+  if (const char* url = std::getenv("KESSAI_DATABASE_URL"); url != nullptr && *url != '\0') config.database_url = url;
+  if (const char* listen = std::getenv("KESSAI_LISTEN"); listen != nullptr && *listen != '\0') {
+    if (auto e = apply_listen(config, listen, "KESSAI_LISTEN")) return fail(*e);
+  }
+  if (const char* level = std::getenv("KESSAI_LOG_LEVEL"); level != nullptr && *level != '\0') {
+    const auto parsed = log::parse_level(level);
+    if (!parsed) return fail(std::string("KESSAI_LOG_LEVEL must be debug, info, warn or error"));
+    config.log_level = *parsed;
+  }
+  if (config.database_url.empty()) {
+    return fail(std::string("no database: set KESSAI_DATABASE_URL or database.url in ") + path +
+                " (ops/stack up starts an embedded one)");
+  }
+  return config;
+}
+
+}  // namespace kessai::daemon

@@ -1,0 +1,37 @@
+#pragma once
+// kessaid's configuration: read once at start-up from a TOML file plus environment overrides,
+// validated into an immutable value. Every problem is reported with the key it concerns.
+
+#include <chrono>
+#include <cstddef>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "kessai/adapters/processor.hpp"
+#include "kessai/engine/payment_intent.hpp"
+#include "kessai/result.hpp"
+#include "kessai/runtime/log.hpp"
+
+namespace kessai::daemon {
+
+struct Config {
+  std::string listen_host = "127.0.0.1";
+  std::uint16_t listen_port = 8080;
+  std::size_t io_threads = 2;
+  std::size_t worker_threads = 32;
+  std::size_t worker_queue_max = 10'000;
+  std::size_t body_bytes_max = 64 * 1024;
+  std::string database_url;
+  std::size_t database_connections_max = 16;
+  std::string time_zone = "Asia/Tokyo";
+  std::string cutoff = "00:00";
+  log::Level log_level = log::Level::info;
+  std::vector<adapters::ProcessorConfig> processors;
+  std::map<engine::Means, ProcessorId> routing;
+};
+
+// Environment: KESSAI_DATABASE_URL (database.url), KESSAI_LISTEN (server.listen), KESSAI_LOG_LEVEL.
+Result<Config, std::string> load_config(const std::string& path);
+
+}  // namespace kessai::daemon

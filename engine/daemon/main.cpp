@@ -1,0 +1,175 @@
+// kessaid: the kessai engine daemon. Serves the payment API, talks to the processors, writes the ledger.
+
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config.hpp"
+#include "kessai/adapters/factory.hpp"
+#include "kessai/engine/api.hpp"
+#include "kessai/engine/pg_store.hpp"
+#include "kessai/ledger/pg/migrate.hpp"
+#include "kessai/runtime/http_server.hpp"
+
+namespace {
+
+constexpr std::string_view kUsage =
+    "usage: kessaid --config FILE [--listen HOST:PORT] [--port-file FILE]\n"
+    "  --config FILE      TOML configuration (see ops/config/kessaid.toml)\n"
+    "  --listen HOST:PORT overrides server.listen; port 0 picks a free port\n"
+    "  --port-file FILE   writes the bound port there once listening\n"
+    "environment: KESSAI_DATABASE_URL, KESSAI_LISTEN, KESSAI_LOG_LEVEL\n";
+
+struct Arguments {
+  std::string config_path;
+  std::string listen;
+  std::string port_file;
+};
+
+std::optional<Arguments> parse_arguments(int argc, char** argv) {
+  Arguments arguments;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view flag = argv[i];
+    if (flag == "--help" || flag == "-h") return std::nullopt;
+    if (i + 1 >= argc) return std::nullopt;
+    if (flag == "--config") {
+      arguments.config_path = argv[++i];
+    } else if (flag == "--listen") {
+      arguments.listen = argv[++i];
+    } else if (flag == "--port-file") {
+      arguments.port_file = argv[++i];
+    } else {
+      return std::nullopt;
+    }
+  }
+  if (arguments.config_path.empty()) return std::nullopt;
+  return arguments;
+}
+
+// The schema must be migrated and the processors' accounts present before serving.
+std::optional<std::string> prepare_database(kessai::ledger::pg::ConnectionPool& pool,
+                                            const kessai::daemon::Config& config) {
+  try {
+    kessai::ledger::pg::Lease lease = pool.acquire();
+    const int version = kessai::ledger::pg::schema_version(*lease);
+    const int expected = kessai::ledger::pg::embedded_migrations().back().version;
+    if (version != expected) {
+      return "the database schema is at version " + std::to_string(version) + ", this kessaid needs " +
+             std::to_string(expected) + ": run `kessai migrate`";
+    }
+    std::vector<kessai::ProcessorId> processors;
+    for (const auto& processor : config.processors) processors.push_back(processor.id);
+    kessai::engine::ensure_processor_accounts(*lease, processors);
+  } catch (const std::exception& error) {
+    return std::string("cannot use the database ") + kessai::ledger::pg::redact_url(config.database_url) + ": " +
+           error.what();
+  }
+  return std::nullopt;
+}
+
+int run(const Arguments& arguments) {
+  using namespace kessai;
+  Result<daemon::Config, std::string> loaded = daemon::load_config(arguments.config_path);
+  if (!loaded.ok()) {
+    std::fprintf(stderr, "kessaid: %s\n", loaded.error().c_str());
+    return 2;
+  }
+  daemon::Config config = std::move(loaded).value();
+  if (!arguments.listen.empty()) {
+    const auto address = runtime::parse_listen_address(arguments.listen);
+    if (!address) {
+      std::fprintf(stderr, "kessaid: --listen must be HOST:PORT, e.g. 127.0.0.1:8080\n");
+      return 2;
+    }
+    config.listen_host = address->host;
+    config.listen_port = address->port;
+  }
+  log::configure("kessaid", config.log_level);
+
+  Result<engine::BusinessDay, std::string> business_day = engine::BusinessDay::make(config.time_zone, config.cutoff);
+  if (!business_day.ok()) {
+    std::fprintf(stderr, "kessaid: business_day: %s\n", business_day.error().c_str());
+    return 2;
+  }
+
+  std::vector<std::unique_ptr<adapters::Processor>> processors;
+  engine::Router router;
+  for (const adapters::ProcessorConfig& processor_config : config.processors) {
+    auto made = adapters::make_processor(processor_config);
+    if (!made.ok()) {
+      std::fprintf(stderr, "kessaid: %s\n", made.error().c_str());
+      return 2;
+    }
+    processors.push_back(std::move(made).value());
+  }
+  for (const auto& [means, processor_id] : config.routing) {
+    for (const auto& processor : processors) {
+      if (processor->id() == processor_id) router.add(means, processor.get());
+    }
+  }
+
+  ledger::pg::ConnectionPool pool(config.database_url, config.database_connections_max, std::chrono::seconds(5));
+  if (auto problem = prepare_database(pool, config)) {
+    log::error("startup_failed", {{"reason", *problem}});
+    std::fprintf(stderr, "kessaid: %s\n", problem->c_str());
+    return 1;
+  }
+
+  engine::PgPaymentStore store(pool);
+  engine::SystemClock clock;
+  engine::IdGenerator ids;
+  engine::PaymentService service(store, router, clock, ids, business_day.value());
+  runtime::WorkerPool workers(config.worker_threads, config.worker_queue_max);
+  engine::Api api(service, workers, [&pool]() -> std::optional<std::string> {
+    try {
+      ledger::pg::Lease lease = pool.acquire();
+      pqxx::nontransaction tx(*lease);
+      tx.exec("select 1");
+      return std::nullopt;
+    } catch (const std::exception& error) {
+      return std::string("database not reachable: ") + error.what();
+    }
+  });
+
+  runtime::ServerLimits limits;
+  limits.body_bytes_max = config.body_bytes_max;
+  std::unique_ptr<runtime::HttpServer> server;
+  try {
+    server = std::make_unique<runtime::HttpServer>(
+        config.listen_host, config.listen_port, limits,
+        [&api](runtime::HttpRequest request, runtime::Responder respond) {
+          api.handle(std::move(request), std::move(respond));
+        },
+        config.io_threads);
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "kessaid: cannot listen on %s:%u: %s\n", config.listen_host.c_str(),
+                 static_cast<unsigned>(config.listen_port), error.what());
+    return 1;
+  }
+  if (!arguments.port_file.empty()) runtime::write_port_file(arguments.port_file, server->port());
+  log::info("kessaid_listening", {{"address", config.listen_host + ":" + std::to_string(server->port())},
+                                  {"database", ledger::pg::redact_url(config.database_url)},
+                                  {"processors", std::uint64_t{processors.size()}}});
+  server->run();
+  workers.shutdown();
+  log::info("kessaid_stopped");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::optional<Arguments> arguments = parse_arguments(argc, argv);
+  if (!arguments) {
+    std::fputs(kUsage.data(), stderr);
+    return 2;
+  }
+  try {
+    return run(*arguments);
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "kessaid: fatal: %s\n", error.what());
+    return 1;
+  }
+}

@@ -1,0 +1,69 @@
+#pragma once
+// A blocking HTTP/1.1 client with timeouts and kept-alive connections, for talking to processors.
+// Call it from worker threads, never from a network thread.
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "kessai/result.hpp"
+#include "kessai/runtime/http_types.hpp"
+
+namespace kessai::runtime {
+
+struct ClientLimits {
+  std::chrono::milliseconds connect_timeout{2'000};
+  std::chrono::milliseconds request_timeout{10'000};  // write + read of one exchange
+  std::size_t response_body_bytes_max = 1024 * 1024;
+  std::size_t idle_connections_max = 16;
+};
+
+// Stable numbers; never renumber.
+enum class ClientErrorKind : std::uint8_t {
+  connect_failed = 1,     // nothing was sent
+  timeout = 2,            // the request may have been received and acted on
+  connection_lost = 3,    // the request may have been received and acted on
+  malformed_response = 4,
+  response_too_large = 5,
+};
+
+struct ClientError {
+  ClientErrorKind kind;
+  std::string message;
+  // False only when the peer certainly never saw the request; a processor call that failed with
+  // request_maybe_sent has an unknown outcome and must be inquired, never assumed failed.
+  bool request_maybe_sent = true;
+};
+
+class HttpClient {
+ public:
+  // base_url: "http://host:port"; throws std::invalid_argument when it is not one.
+  HttpClient(const std::string& base_url, ClientLimits limits);
+  ~HttpClient();
+  HttpClient(const HttpClient&) = delete;
+  HttpClient& operator=(const HttpClient&) = delete;
+
+  Result<HttpResponse, ClientError> request(std::string_view method, std::string_view target,
+                                            std::string_view body = {},
+                                            std::string_view content_type = "application/json",
+                                            const std::vector<std::pair<std::string, std::string>>& headers = {});
+
+  const std::string& base_url() const { return base_url_; }
+
+ private:
+  struct Connection;
+  std::unique_ptr<Connection> take_idle();
+  void keep_idle(std::unique_ptr<Connection> connection);
+
+  std::string base_url_;
+  std::string host_;
+  std::string port_;
+  ClientLimits limits_;
+  std::mutex mutex_;
+  std::vector<std::unique_ptr<Connection>> idle_;
+};
+
+}  // namespace kessai::runtime

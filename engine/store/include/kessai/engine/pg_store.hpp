@@ -1,0 +1,44 @@
+#pragma once
+// PaymentStore on PostgreSQL, plus the catalogue and start-up checks the daemon and CLI need.
+
+#include <string>
+#include <vector>
+
+#include "kessai/engine/store.hpp"
+#include "kessai/ledger/pg/pool.hpp"
+
+namespace kessai::engine {
+
+class PgPaymentStore final : public PaymentStore {
+ public:
+  explicit PgPaymentStore(ledger::pg::ConnectionPool& pool) : pool_(pool) {}
+
+  CatalogLookup lookup_catalog(const FeeCode& fee_code, const std::optional<FacilityId>& facility,
+                               const std::optional<ProcedureId>& procedure) override;
+  void insert_intent(const PaymentIntent& intent) override;
+  void record_transition(const PaymentIntent& intent, IntentStatus from,
+                         const std::optional<ledger::Journal>& journal, std::string_view detail) override;
+  std::optional<PaymentIntent> find_intent(const std::string& id) override;
+
+ private:
+  ledger::pg::ConnectionPool& pool_;
+};
+
+struct CatalogEntry {
+  std::string id;
+  std::string name;
+};
+
+struct Catalog {
+  std::vector<CatalogEntry> fee_codes;
+  std::vector<CatalogEntry> facilities;
+  std::vector<CatalogEntry> procedures;
+};
+
+// Upserts the catalogue and creates each fee code's revenue account, in one transaction.
+void load_catalog(pqxx::connection& connection, const Catalog& catalog);
+
+// Creates the fixed accounts and each configured processor's accounts (idempotent).
+void ensure_processor_accounts(pqxx::connection& connection, const std::vector<ProcessorId>& processors);
+
+}  // namespace kessai::engine

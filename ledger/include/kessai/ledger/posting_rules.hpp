@@ -1,0 +1,25 @@
+#pragma once
+// Posting rules: which balanced journal each money-moving event writes. Pure functions, no I/O.
+
+#include <chrono>
+#include <string>
+
+#include "kessai/identifier.hpp"
+#include "kessai/ledger/journal.hpp"
+
+namespace kessai::ledger {
+
+struct CaptureFacts {
+  std::string payment_id;
+  Yen amount;
+  ProcessorId processor;
+  FeeCode fee_code;
+  std::chrono::year_month_day business_date;
+};
+
+// A captured payment: the processor owes us the amount, and the fee is earned.
+//   Dr assets:receivable:<processor>   amount
+//   Cr revenue:fee:<fee code>          amount
+Result<Journal, JournalError> capture_journal(const CaptureFacts& facts);
+
+}  // namespace kessai::ledger

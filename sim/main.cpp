@@ -1,0 +1,89 @@
+// kessai-sim: processor simulators. Each is a separate process speaking its processor's protocol on
+// loopback, with switches to inject faults; kessai cannot tell them from the real ones.
+
+#include <charconv>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "kessai/runtime/http_server.hpp"
+#include "sim_options.hpp"
+
+namespace kessai::sim {
+
+std::optional<std::string> parse_sim_options(const std::vector<std::string>& args, SimOptions& options) {
+  for (std::size_t i = 0; i < args.size(); i += 2) {
+    const std::string& flag = args[i];
+    if (i + 1 >= args.size()) return flag + " needs a value";
+    const std::string& value = args[i + 1];
+    if (flag == "--listen") {
+      const auto address = runtime::parse_listen_address(value);
+      if (!address) return "--listen must be HOST:PORT, e.g. 127.0.0.1:0";
+      options.host = address->host;
+      options.port = address->port;
+    } else if (flag == "--port-file") {
+      options.port_file = value;
+    } else if (flag == "--state-dir") {
+      options.state_dir = value;
+    } else if (flag == "--seed") {
+      const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), options.seed);
+      if (error != std::errc{} || end != value.data() + value.size()) return "--seed must be a whole number";
+    } else if (flag == "--decline-rate") {
+      char* end = nullptr;
+      options.decline_rate = std::strtod(value.c_str(), &end);
+      if (end != value.c_str() + value.size() || options.decline_rate < 0.0 || options.decline_rate > 1.0) {
+        return "--decline-rate must be a number from 0 to 1";
+      }
+    } else if (flag == "--latency-ms") {
+      const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), options.latency_ms);
+      if (error != std::errc{} || end != value.data() + value.size() || options.latency_ms < 0 ||
+          options.latency_ms > 600'000) {
+        return "--latency-ms must be a whole number from 0 to 600000";
+      }
+    } else {
+      return "unknown option " + flag;
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace kessai::sim
+
+namespace {
+
+constexpr std::string_view kUsage =
+    "usage: kessai-sim SIMULATOR [options]\n"
+    "simulators:\n"
+    "  card-acquirer    a card acquirer: authorize/capture by token, inquiry by reference\n"
+    "options:\n"
+    "  --listen HOST:PORT    default 127.0.0.1:0 (a free port)\n"
+    "  --port-file FILE      write the bound port there once listening\n"
+    "  --state-dir DIR       where the simulator keeps its records (default var/sim)\n"
+    "  --seed N              random seed, for exact replays (default 1)\n"
+    "  --decline-rate R      share of otherwise good payments declined, 0..1 (default 0)\n"
+    "  --latency-ms N        delay before every answer (default 0)\n"
+    "test card tokens: tok_visa (and any tok_…) approve; tok_decline, tok_insufficient_funds,\n"
+    "tok_expired_card decline\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || std::string_view(argv[1]) == "--help" || std::string_view(argv[1]) == "-h") {
+    std::fputs(kUsage.data(), argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  const std::string simulator = argv[1];
+  kessai::sim::SimOptions options;
+  if (auto error = kessai::sim::parse_sim_options({argv + 2, argv + argc}, options)) {
+    std::fprintf(stderr, "kessai-sim: %s\n%s", error->c_str(), kUsage.data());
+    return 2;
+  }
+  try {
+    if (simulator == "card-acquirer") return kessai::sim::run_card_acquirer(options);
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "kessai-sim %s: %s\n", simulator.c_str(), error.what());
+    return 1;
+  }
+  std::fprintf(stderr, "kessai-sim: unknown simulator '%s'\n%s", simulator.c_str(), kUsage.data());
+  return 2;
+}
