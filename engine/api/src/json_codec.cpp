@@ -73,6 +73,10 @@ Result<Yen, ApiError> amount_member(const json::object& object) {
     return fail(ApiError{ErrorCode::amount_too_large, "amount is far above the largest allowed", "amount"});
   }
   if (value->is_double()) {
+    // Integers beyond 64 bits arrive as doubles: too large rather than malformed.
+    if (value->as_double() >= 9.2e18) {
+      return fail(ApiError{ErrorCode::amount_too_large, "amount is far above the largest allowed", "amount"});
+    }
     return fail(invalid("amount", "amount must be a whole number of yen (JPY has no minor unit)"));
   }
   return fail(invalid("amount", "amount must be a number"));

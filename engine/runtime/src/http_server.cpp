@@ -1,5 +1,6 @@
 #include "kessai/runtime/http_server.hpp"
 
+#include <array>
 #include <atomic>
 #include <charconv>
 #include <cstdio>
@@ -34,6 +35,7 @@ using tcp = asio::ip::tcp;
 namespace {
 
 constexpr std::chrono::milliseconds kDrainTimeout{10'000};
+constexpr std::size_t kDrainBytesMax = 4 * 1024 * 1024;
 
 // Turns the callback-style handler into something a coroutine can co_await. The responder may be called
 // from any thread; the completion runs on the session's strand.
@@ -111,6 +113,14 @@ struct HttpServer::Impl {
     stream.expires_after(limits.write_timeout);
     beast::error_code ec;
     co_await http::async_write(stream, out, asio::redirect_error(asio::use_awaitable, ec));
+    // Read and drop what the client is still sending (bounded), so closing does not reset the connection
+    // before the client has read the error.
+    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream.expires_after(kDrainTimeout / 10);
+    std::array<char, 16 * 1024> sink;
+    for (std::size_t drained = 0; !ec && drained < kDrainBytesMax;) {
+      drained += co_await stream.async_read_some(asio::buffer(sink), asio::redirect_error(asio::use_awaitable, ec));
+    }
   }
 
   asio::awaitable<void> session(tcp::socket socket) {

@@ -1,0 +1,261 @@
+// End to end: the real kessai-sim card-acquirer, kessaid and kessai processes against PostgreSQL.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include <boost/json.hpp>
+
+#include <pqxx/pqxx>
+
+#include "child_process.hpp"
+#include "kessai/runtime/http_client.hpp"
+#include "test_database.hpp"
+
+using namespace kessai;
+namespace json = boost::json;
+
+namespace {
+
+const std::string kBin = KESSAI_BIN_DIR;
+const std::string kSource = KESSAI_SOURCE_DIR;
+
+std::string must_run(const std::string& program, const std::vector<std::string>& args, const std::string& db_url) {
+  std::string output;
+  const int status = testing::run_command(kBin + "/" + program, args, {"KESSAI_DATABASE_URL=" + db_url}, output);
+  INFO(program << " output:\n" << output);
+  REQUIRE(status == 0);
+  return output;
+}
+
+std::unique_ptr<testing::ChildProcess> start_simulator(const std::string& dir) {
+  auto sim = std::make_unique<testing::ChildProcess>(
+      kBin + "/kessai-sim",
+      std::vector<std::string>{"card-acquirer", "--listen", "127.0.0.1:0", "--port-file", dir + "/sim.port",
+                               "--state-dir", dir + "/sim"},
+      std::vector<std::string>{}, dir + "/sim.log");
+  return sim;
+}
+
+struct Stack {
+  Stack() : dir(testing::make_temp_dir("kessai-e2e")) {
+    must_run("kessai", {"migrate"}, database.url());
+    must_run("kessai", {"catalog", "load", kSource + "/ops/config/catalog.demo.toml"}, database.url());
+    simulator = start_simulator(dir);
+    const unsigned sim_port = testing::wait_for_port_file(dir + "/sim.port", std::chrono::seconds(30));
+    INFO(simulator->log_tail());
+    REQUIRE(sim_port != 0);
+    sim_url = "http://127.0.0.1:" + std::to_string(sim_port);
+
+    std::ifstream in(kSource + "/ops/config/kessaid.toml");
+    std::stringstream text;
+    text << in.rdbuf();
+    std::string config = text.str();
+    config.replace(config.find("@CARD_ACQUIRER_URL@"), 19, sim_url);
+    // A short timeout keeps the processor-down test quick.
+    config.replace(config.find("request_timeout_ms = 10000"), 26, "request_timeout_ms = 3000");
+    std::ofstream(dir + "/kessaid.toml") << config;
+
+    daemon = std::make_unique<testing::ChildProcess>(
+        kBin + "/kessaid",
+        std::vector<std::string>{"--config", dir + "/kessaid.toml", "--listen", "127.0.0.1:0", "--port-file",
+                                 dir + "/kessaid.port"},
+        std::vector<std::string>{"KESSAI_DATABASE_URL=" + database.url()}, dir + "/kessaid.log");
+    const unsigned port = testing::wait_for_port_file(dir + "/kessaid.port", std::chrono::seconds(30));
+    INFO(daemon->log_tail());
+    REQUIRE(port != 0);
+    url = "http://127.0.0.1:" + std::to_string(port);
+    api = std::make_unique<runtime::HttpClient>(url, runtime::ClientLimits{});
+  }
+  ~Stack() {
+    daemon->stop();
+    simulator->stop();
+    std::filesystem::remove_all(dir);
+  }
+
+  runtime::HttpResponse post(const std::string& body, const std::string& content_type = "application/json") {
+    auto response = api->request("POST", "/v1/payment_intents", body, content_type);
+    INFO(daemon->log_tail());
+    REQUIRE(response.ok());
+    return response.value();
+  }
+  runtime::HttpResponse get(const std::string& target) {
+    auto response = api->request("GET", target);
+    REQUIRE(response.ok());
+    return response.value();
+  }
+  std::int64_t count(const std::string& sql) {
+    pqxx::connection connection(database.url());
+    pqxx::read_transaction tx(connection);
+    return tx.exec(sql)[0][0].as<std::int64_t>();
+  }
+  json::array simulator_charges(const std::string& reference) {
+    runtime::HttpClient client(sim_url, runtime::ClientLimits{});
+    auto response = client.request("GET", "/v1/charges?reference=" + reference);
+    REQUIRE(response.ok());
+    return json::parse(response->body).as_object().at("data").as_array();
+  }
+
+  testing::TestDatabase database{false};
+  std::string dir;
+  std::string sim_url;
+  std::string url;
+  std::unique_ptr<testing::ChildProcess> simulator;
+  std::unique_ptr<testing::ChildProcess> daemon;
+  std::unique_ptr<runtime::HttpClient> api;
+};
+
+std::string payment(const std::string& token, std::int64_t amount = 3000) {
+  return R"({"amount": )" + std::to_string(amount) +
+         R"(, "currency": "JPY", "means": "card", "fee_code": "F001", "facility_id": "FAC001", "confirm": true,
+             "payment_method": {"card_token": ")" + token + R"("}})";
+}
+
+json::object body_of(const runtime::HttpResponse& response) { return json::parse(response.body).as_object(); }
+
+}  // namespace
+
+TEST_CASE_METHOD(Stack, "a card payment over HTTP is charged once and journaled") {
+  const auto health = get("/healthz");
+  CHECK(health.status == 200);
+  CHECK(get("/readyz").status == 200);
+
+  const auto created = post(payment("tok_visa"));
+  INFO(created.body);
+  REQUIRE(created.status == 201);
+  const json::object intent = body_of(created);
+  const std::string id(intent.at("id").as_string());
+  CHECK(id.starts_with("pi_"));
+  CHECK(intent.at("status") == "succeeded");
+  CHECK(intent.at("amount") == 3000);
+  CHECK(intent.at("amount_captured") == 3000);
+
+  const auto fetched = get("/v1/payment_intents/" + id);
+  CHECK(fetched.status == 200);
+  CHECK(body_of(fetched).at("status") == "succeeded");
+
+  CHECK(simulator_charges(id).size() == 1);
+  CHECK(count("select count(*) from journal_entries where reference = '" + id + "'") == 1);
+  CHECK(count("select coalesce(sum(amount_yen), 0) from postings p join journal_entries j on j.id = p.journal_id"
+              " where j.reference = '" + id + "'") == 0);
+
+  const std::string journal = must_run("kessai", {"ledger", "journal", "--reference", id}, database.url());
+  CHECK_THAT(journal, Catch::Contains("assets:receivable:card-sim"));
+  CHECK_THAT(journal, Catch::Contains("revenue:fee:F001"));
+  const std::string balance = must_run("kessai", {"ledger", "trial-balance"}, database.url());
+  CHECK_THAT(balance, Catch::Contains("balanced: debits equal credits"));
+}
+
+TEST_CASE_METHOD(Stack, "a declined card records a failed intent and no journal") {
+  const auto declined = post(payment("tok_decline"));
+  CHECK(declined.status == 402);
+  CHECK(declined.content_type == "application/problem+json");
+  const json::object problem = body_of(declined);
+  CHECK(problem.at("code") == "card_declined");
+  const std::string id(problem.at("payment_intent").as_object().at("id").as_string());
+  CHECK(body_of(get("/v1/payment_intents/" + id)).at("status") == "failed");
+  CHECK(count("select count(*) from journal_entries") == 0);
+  CHECK(simulator_charges(id).size() == 1);  // the acquirer saw it and declined it
+}
+
+TEST_CASE_METHOD(Stack, "bad requests get a problem document with a stable code and write nothing") {
+  struct Case {
+    std::string body;
+    std::string content_type;
+    unsigned status;
+    std::string code;
+  };
+  const std::string base = R"("currency": "JPY", "means": "card", "fee_code": "F001", "facility_id": "FAC001")";
+  const std::vector<Case> cases{
+      {"{not json", "application/json", 400, "malformed_json"},
+      {payment("tok_visa"), "text/plain", 415, "unsupported_media_type"},
+      {"{\"amount\": 0, " + base + "}", "application/json", 422, "amount_invalid"},
+      {"{\"amount\": -5, " + base + "}", "application/json", 422, "amount_invalid"},
+      {"{\"amount\": 100000001, " + base + "}", "application/json", 422, "amount_too_large"},
+      {"{\"amount\": 99999999999999999999, " + base + "}", "application/json", 422, "amount_too_large"},
+      {"{\"amount\": \"3000\", " + base + "}", "application/json", 400, "invalid_parameter"},
+      {R"({"amount": 1, "currency": "USD", "means": "card", "fee_code": "F001", "facility_id": "FAC001"})",
+       "application/json", 422, "currency_unsupported"},
+      {R"({"amount": 1, "currency": "JPY", "means": "card", "fee_code": "F999", "facility_id": "FAC001"})",
+       "application/json", 422, "unknown_fee_code"},
+      {"{\"amount\": 1, \"extra\": true, " + base + "}", "application/json", 400, "unknown_parameter"},
+      {"{\"amount\": 1, " + base + "}", "application/json", 201, ""},  // control: the base itself is valid
+  };
+  for (const Case& c : cases) {
+    const auto response = post(c.body, c.content_type);
+    INFO(c.body << " -> " << response.body);
+    CHECK(response.status == c.status);
+    if (!c.code.empty()) {
+      CHECK(response.content_type == "application/problem+json");
+      CHECK(body_of(response).at("code").as_string() == c.code);
+    }
+  }
+  // Only the control (not confirmed) was recorded.
+  CHECK(count("select count(*) from payment_intents") == 1);
+  CHECK(count("select count(*) from payment_intents where status = 'requires_confirmation'") == 1);
+
+  const auto oversized = post("{\"description\": \"" + std::string(70 * 1024, 'x') + "\"}");
+  CHECK(oversized.status == 413);
+  CHECK(body_of(oversized).at("code") == "body_too_large");
+
+  CHECK(body_of(get("/v1/payment_intents/pi_doesnotexist")).at("code") == "payment_intent_not_found");
+  CHECK(get("/v1/nothing").status == 404);
+  auto wrong_method = api->request("DELETE", "/v1/payment_intents");
+  REQUIRE(wrong_method.ok());
+  CHECK(wrong_method->status == 405);
+  CHECK(count("select count(*) from payment_intents") == 1);
+}
+
+TEST_CASE_METHOD(Stack, "a processor that is down fails the payment cleanly and charges nothing") {
+  simulator->stop();
+  const auto response = post(payment("tok_visa"));
+  INFO(response.body);
+  CHECK(response.status == 502);
+  const json::object problem = body_of(response);
+  CHECK(problem.at("code") == "processor_unavailable");
+  CHECK(problem.at("payment_intent").as_object().at("status") == "failed");
+  CHECK(count("select count(*) from journal_entries") == 0);
+}
+
+TEST_CASE_METHOD(Stack, "the acquirer keeps its records across a restart") {
+  const std::string id(body_of(post(payment("tok_visa"))).at("id").as_string());
+  simulator->stop();
+  simulator = start_simulator(dir);
+  std::filesystem::remove(dir + "/sim.port");
+  // The restarted simulator listens on a new port; ask it directly.
+  const unsigned port = testing::wait_for_port_file(dir + "/sim.port", std::chrono::seconds(30));
+  REQUIRE(port != 0);
+  sim_url = "http://127.0.0.1:" + std::to_string(port);
+  CHECK(simulator_charges(id).size() == 1);
+}
+
+TEST_CASE_METHOD(Stack, "kessaid stops cleanly on SIGTERM") {
+  CHECK(post(payment("tok_visa")).status == 201);
+  CHECK(daemon->stop() == 0);
+  CHECK_THAT(daemon->log_tail(), Catch::Contains("kessaid_stopped"));
+}
+
+TEST_CASE("kessaid refuses an unmigrated database and says what to do") {
+  testing::TestDatabase database(false);
+  const std::string dir = testing::make_temp_dir("kessai-e2e");
+  std::ofstream(dir + "/kessaid.toml") << "[database]\nconnections_max = 2\n";
+  std::string output;
+  const int status = testing::run_command(
+      kBin + "/kessaid", {"--config", dir + "/kessaid.toml", "--listen", "127.0.0.1:0"},
+      {"KESSAI_DATABASE_URL=" + database.url()}, output);
+  CHECK(status == 1);
+  CHECK_THAT(output, Catch::Contains("kessai migrate"));
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("kessaid refuses a broken config and names the key") {
+  const std::string dir = testing::make_temp_dir("kessai-e2e");
+  std::ofstream(dir + "/kessaid.toml") << "[server]\nlisten = \"everywhere\"\n";
+  std::string output;
+  const int status = testing::run_command(kBin + "/kessaid", {"--config", dir + "/kessaid.toml"},
+                                          {"KESSAI_DATABASE_URL=postgresql://x@127.0.0.1:1/x"}, output);
+  CHECK(status == 2);
+  CHECK_THAT(output, Catch::Contains("server.listen"));
+  std::filesystem::remove_all(dir);
+}

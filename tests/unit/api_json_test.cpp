@@ -1,0 +1,139 @@
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <boost/json.hpp>
+
+#include "kessai/engine/api.hpp"
+
+using namespace kessai;
+using namespace kessai::engine;
+
+namespace {
+
+const char* kValid =
+    R"({"amount": 3000, "currency": "JPY", "means": "card", "fee_code": "F001", "facility_id": "FAC001",
+        "confirm": true, "payment_method": {"card_token": "tok_visa"}})";
+
+ErrorCode error_of(const std::string& body) {
+  auto parsed = parse_create_intent(body);
+  REQUIRE_FALSE(parsed.ok());
+  return parsed.error().code;
+}
+
+std::string with(const std::string& member) {
+  return R"({"currency": "JPY", "means": "card", "fee_code": "F001", "facility_id": "FAC001", )" + member + "}";
+}
+
+}  // namespace
+
+TEST_CASE("a valid create request parses into a command") {
+  auto parsed = parse_create_intent(kValid);
+  REQUIRE(parsed.ok());
+  CHECK(parsed->amount == Yen(3000));
+  CHECK(parsed->means == Means::card);
+  CHECK(parsed->fee_code.str() == "F001");
+  CHECK(parsed->facility->str() == "FAC001");
+  CHECK_FALSE(parsed->procedure.has_value());
+  CHECK(parsed->confirm);
+  CHECK(parsed->payment_method.card_token == "tok_visa");
+  CHECK(parsed->capture_method == CaptureMethod::automatic);
+}
+
+TEST_CASE("malformed bodies are refused with malformed_json") {
+  CHECK(error_of("") == ErrorCode::malformed_json);
+  CHECK(error_of("{") == ErrorCode::malformed_json);
+  CHECK(error_of("[1,2]") == ErrorCode::malformed_json);
+  CHECK(error_of("\"amount\"") == ErrorCode::malformed_json);
+  CHECK(error_of("{\"amount\": 1,}") == ErrorCode::malformed_json);
+}
+
+TEST_CASE("unknown fields are refused, at every level") {
+  auto parsed = parse_create_intent(with(R"("amount": 1, "amuont": 2)"));
+  REQUIRE_FALSE(parsed.ok());
+  CHECK(parsed.error().code == ErrorCode::unknown_parameter);
+  CHECK(parsed.error().param == "amuont");
+  auto nested = parse_create_intent(with(R"("amount": 1, "payment_method": {"card_number": "4242"})"));
+  REQUIRE_FALSE(nested.ok());
+  CHECK(nested.error().param == "payment_method.card_number");
+}
+
+TEST_CASE("wrong types are refused with invalid_parameter") {
+  CHECK(error_of(with(R"("amount": "3000")")) == ErrorCode::invalid_parameter);
+  CHECK(error_of(with(R"("amount": 3000.5)")) == ErrorCode::invalid_parameter);
+  CHECK(error_of(with(R"("amount": 1e3)")) == ErrorCode::invalid_parameter);
+  CHECK(error_of(with(R"("amount": null)")) == ErrorCode::invalid_parameter);
+  CHECK(error_of(with(R"("amount": 1, "confirm": "yes")")) == ErrorCode::invalid_parameter);
+  CHECK(error_of(with(R"("amount": 1, "metadata": [1])")) == ErrorCode::invalid_parameter);
+  CHECK(error_of(with(R"("amount": 1, "metadata": {"k": 1})")) == ErrorCode::invalid_parameter);
+  CHECK(error_of(with(R"("amount": 1, "payment_method": "tok_visa")")) == ErrorCode::invalid_parameter);
+  CHECK(error_of(with(R"("amount": 1, "capture_method": "later")")) == ErrorCode::invalid_parameter);
+  CHECK(error_of(R"({"amount": 1, "currency": "JPY", "means": "card", "fee_code": "F 001", "facility_id": "F"})") ==
+        ErrorCode::invalid_parameter);
+}
+
+TEST_CASE("huge numbers are refused as too large, not wrapped") {
+  CHECK(error_of(with(R"("amount": 18446744073709551615)")) == ErrorCode::amount_too_large);
+  CHECK(error_of(with(R"("amount": 99999999999999999999999)")) == ErrorCode::amount_too_large);
+  CHECK(error_of(with(R"("amount": -99999999999999999999999)")) == ErrorCode::invalid_parameter);
+}
+
+TEST_CASE("missing required fields are named") {
+  auto parsed = parse_create_intent(R"({"currency": "JPY", "means": "card", "fee_code": "F001"})");
+  REQUIRE_FALSE(parsed.ok());
+  CHECK(parsed.error().code == ErrorCode::missing_parameter);
+  CHECK(parsed.error().param == "amount");
+  CHECK(error_of(R"({"amount": 1, "means": "card", "fee_code": "F001"})") == ErrorCode::missing_parameter);
+  CHECK(error_of(R"({"amount": 1, "currency": "JPY", "fee_code": "F001"})") == ErrorCode::missing_parameter);
+}
+
+TEST_CASE("an unknown means is means_unsupported") {
+  CHECK(error_of(R"({"amount": 1, "currency": "JPY", "means": "cash", "fee_code": "F001"})") ==
+        ErrorCode::means_unsupported);
+}
+
+TEST_CASE("metadata is limited in keys and sizes") {
+  std::string many = R"("amount": 1, "metadata": {)";
+  for (int i = 0; i < 21; ++i) many += (i ? "," : "") + std::string("\"k") + std::to_string(i) + "\": \"v\"";
+  many += "}";
+  CHECK(error_of(with(many)) == ErrorCode::invalid_parameter);
+  CHECK(error_of(with(R"("amount": 1, "metadata": {"k": ")" + std::string(501, 'x') + "\"}")) ==
+        ErrorCode::invalid_parameter);
+  auto ok = parse_create_intent(with(R"("amount": 1, "metadata": {"申請番号": "A-1"})"));
+  REQUIRE(ok.ok());
+  CHECK(ok->metadata_json == R"({"申請番号":"A-1"})");
+}
+
+TEST_CASE("an error becomes an RFC 9457 problem document with a stable code") {
+  const auto response = error_response({ErrorCode::amount_invalid, "amount must be positive", "amount"});
+  CHECK(response.status == 422);
+  CHECK(response.content_type == "application/problem+json");
+  const auto body = boost::json::parse(response.body).as_object();
+  CHECK(body.at("code") == "amount_invalid");
+  CHECK(body.at("type") == "urn:kessai:problem:amount_invalid");
+  CHECK(body.at("status") == 422);
+  CHECK(body.at("param") == "amount");
+  CHECK(body.contains("title"));
+  CHECK(body.contains("detail"));
+}
+
+TEST_CASE("the error catalogue is stable, unique and documented") {
+  std::set<std::string_view> names;
+  std::set<unsigned> numbers;
+  for (const ErrorInfo& info : all_errors()) {
+    CHECK(names.insert(info.name).second);
+    CHECK(numbers.insert(static_cast<unsigned>(info.code)).second);
+    CHECK(info.http_status >= 400);
+    CHECK(&error_info(info.code) == &info);
+  }
+  std::ifstream doc(std::string(KESSAI_SOURCE_DIR) + "/docs/errors.md");
+  REQUIRE(doc.good());
+  std::stringstream text;
+  text << doc.rdbuf();
+  for (std::string_view name : names) {
+    INFO("docs/errors.md must document `" << name << "`");
+    CHECK(text.str().find("`" + std::string(name) + "`") != std::string::npos);
+  }
+}

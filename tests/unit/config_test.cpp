@@ -1,0 +1,113 @@
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "catalog_file.hpp"
+#include "config.hpp"
+
+using namespace kessai;
+
+namespace {
+
+std::string write_temp(const std::string& name, const std::string& text) {
+  const auto path = std::filesystem::temp_directory_path() / ("kessai-test-" + std::to_string(::getpid()) + "-" + name);
+  std::ofstream(path) << text;
+  return path.string();
+}
+
+const char* kGood = R"(
+[server]
+listen = "127.0.0.1:0"
+worker_threads = 4
+[database]
+url = "postgresql://u:p@127.0.0.1:5432/kessai"
+connections_max = 4
+[business_day]
+time_zone = "Asia/Tokyo"
+cutoff = "23:00"
+[[processors]]
+id = "card-a"
+kind = "card"
+url = "http://127.0.0.1:9000"
+request_timeout_ms = 1500
+[routing]
+card = "card-a"
+)";
+
+}  // namespace
+
+TEST_CASE("a complete kessaid config loads into validated values") {
+  ::unsetenv("KESSAI_DATABASE_URL");
+  ::unsetenv("KESSAI_LISTEN");
+  ::unsetenv("KESSAI_LOG_LEVEL");
+  auto config = daemon::load_config(write_temp("good.toml", kGood));
+  REQUIRE(config.ok());
+  CHECK(config->listen_port == 0);
+  CHECK(config->worker_threads == 4);
+  CHECK(config->cutoff == "23:00");
+  REQUIRE(config->processors.size() == 1);
+  CHECK(config->processors[0].request_timeout == std::chrono::milliseconds(1500));
+  CHECK(config->routing.at(engine::Means::card).str() == "card-a");
+}
+
+TEST_CASE("the environment overrides the database and the listen address") {
+  ::setenv("KESSAI_DATABASE_URL", "postgresql://other/db", 1);
+  ::setenv("KESSAI_LISTEN", "127.0.0.1:9999", 1);
+  auto config = daemon::load_config(write_temp("env.toml", kGood));
+  ::unsetenv("KESSAI_DATABASE_URL");
+  ::unsetenv("KESSAI_LISTEN");
+  REQUIRE(config.ok());
+  CHECK(config->database_url == "postgresql://other/db");
+  CHECK(config->listen_port == 9999);
+}
+
+TEST_CASE("config mistakes are reported with the key they concern") {
+  ::unsetenv("KESSAI_DATABASE_URL");
+  const auto error_for = [](const std::string& text) {
+    auto config = daemon::load_config(write_temp("bad.toml", text));
+    REQUIRE_FALSE(config.ok());
+    return config.error();
+  };
+  CHECK_THAT(error_for("[server]\nlisten = \"nowhere\"\n"), Catch::Contains("server.listen"));
+  CHECK_THAT(error_for("[server]\nworkers = 3\n"), Catch::Contains("unknown key 'workers'"));
+  CHECK_THAT(error_for("[server]\nworker_threads = 0\n"), Catch::Contains("server.worker_threads"));
+  CHECK_THAT(error_for("[database]\nurl = \"x\"\n[routing]\ncard = \"nope\"\n"), Catch::Contains("routing.card"));
+  CHECK_THAT(error_for("[database]\nurl = \"x\"\n[routing]\ncash = \"a\"\n"), Catch::Contains("not a means"));
+  CHECK_THAT(error_for("[server\n"), Catch::Contains("bad.toml:"));
+  CHECK_THAT(error_for("[log]\nlevel = \"loud\"\n"), Catch::Contains("log.level"));
+  CHECK_THAT(error_for(""), Catch::Contains("KESSAI_DATABASE_URL"));
+}
+
+TEST_CASE("the catalogue file loads fee codes, facilities and procedures") {
+  auto catalog = cli::read_catalog_file(write_temp("catalog.toml", R"(
+[[fee_code]]
+code = "F001"
+name = "体育館 個人利用料"
+[[facility]]
+id = "FAC001"
+name = "中央体育館"
+[[procedure]]
+id = "PROC001"
+name = "住民票"
+)"));
+  REQUIRE(catalog.ok());
+  CHECK(catalog->fee_codes.at(0).name == "体育館 個人利用料");
+  CHECK(catalog->facilities.at(0).id == "FAC001");
+  CHECK(catalog->procedures.size() == 1);
+}
+
+TEST_CASE("catalogue mistakes are refused whole") {
+  const auto error_for = [](const std::string& text) {
+    auto catalog = cli::read_catalog_file(write_temp("bad-catalog.toml", text));
+    REQUIRE_FALSE(catalog.ok());
+    return catalog.error();
+  };
+  CHECK_THAT(error_for("[[fee_code]]\ncode = \"F 1\"\nname = \"x\"\n"), Catch::Contains("fee_code[0].code"));
+  CHECK_THAT(error_for("[[fee_code]]\ncode = \"F1\"\n"), Catch::Contains("name is required"));
+  CHECK_THAT(error_for("[[facility]]\nid = \"A\"\nname = \"x\"\n[[facility]]\nid = \"A\"\nname = \"y\"\n"),
+             Catch::Contains("appears twice"));
+  CHECK_THAT(error_for("[[fees]]\ncode = \"F1\"\n"), Catch::Contains("unknown section 'fees'"));
+  CHECK_THAT(error_for("[[facility]]\nid = \"A\"\nname = \"x\"\ncity = \"y\"\n"), Catch::Contains("unknown key 'city'"));
+}
