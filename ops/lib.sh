@@ -64,6 +64,15 @@ proc_is() {
   [ -n "$argv0" ] && [ "${argv0##*/}" = "$name" ]
 }
 
+# proc_alive PID: true while PID exists and is not a zombie. Used while a component starts: until
+# it has exec'd, its argv[0] is still the shell, setsid or nohup, so proc_is would call it dead.
+proc_alive() {
+  local pid=$1 state
+  [[ $pid =~ ^[0-9]+$ ]] || return 1
+  state=$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null | cut -d' ' -f1) || return 1
+  [ -n "$state" ] && [ "$state" != Z ]
+}
+
 # read_port FILE: print the TCP port stored in FILE, or fail if FILE holds no valid port.
 read_port() {
   local port

@@ -35,7 +35,8 @@ std::optional<std::string> parse_sim_options(const std::vector<std::string>& arg
         return "--decline-rate must be a number from 0 to 1";
       }
     } else if (flag == "--latency-ms") {
-      const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), options.latency_ms);
+      const auto [end, error] =
+          std::from_chars(value.data(), value.data() + value.size(), options.latency_ms);
       if (error != std::errc{} || end != value.data() + value.size() || options.latency_ms < 0 ||
           options.latency_ms > 600'000) {
         return "--latency-ms must be a whole number from 0 to 600000";

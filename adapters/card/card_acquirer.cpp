@@ -39,9 +39,9 @@ ChargeResult interpret_charge_response(unsigned status, std::string_view body) {
     result.outcome = ChargeOutcome::declined;
   } else if (status >= 400 && status < 500 && status != 408 && status != 429) {
     // The acquirer refused the request itself; nothing was charged. Our bug or bad config: log loudly.
-    result.outcome = ChargeOutcome::declined;
-    if (result.decline_code.empty()) result.decline_code = "processor_rejected";
-    if (result.message.empty()) result.message = "the acquirer rejected the request (HTTP " + std::to_string(status) + ")";
+    result.outcome = ChargeOutcome::rejected;
+    if (result.message.empty())
+      result.message = "the acquirer rejected the request (HTTP " + std::to_string(status) + ")";
   } else {
     // 5xx, 408, 429 or an answer we cannot read: the charge may or may not exist.
     result.outcome = ChargeOutcome::unknown;
@@ -68,7 +68,7 @@ ChargeResult CardAcquirer::charge(const ChargeRequest& request) {
     return result;
   }
   ChargeResult result = interpret_charge_response(response->status, response->body);
-  if (result.decline_code == "processor_rejected") {
+  if (result.outcome == ChargeOutcome::rejected) {
     log::error("acquirer_rejected_request", {{"processor", id_.str()},
                                              {"payment_id", request.payment_id},
                                              {"status", response->status},

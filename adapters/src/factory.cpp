@@ -12,19 +12,28 @@ constexpr std::array<std::string_view, 1> kKinds{"card"};
 
 std::string_view to_string(ChargeOutcome outcome) {
   switch (outcome) {
-    case ChargeOutcome::approved: return "approved";
-    case ChargeOutcome::declined: return "declined";
-    case ChargeOutcome::not_sent: return "not_sent";
-    case ChargeOutcome::unknown: return "unknown";
+    case ChargeOutcome::approved:
+      return "approved";
+    case ChargeOutcome::declined:
+      return "declined";
+    case ChargeOutcome::not_sent:
+      return "not_sent";
+    case ChargeOutcome::unknown:
+      return "unknown";
+    case ChargeOutcome::rejected:
+      return "rejected";
   }
   return "unknown";
 }
 
-std::span<const std::string_view> known_kinds() { return kKinds; }
+std::span<const std::string_view> known_kinds() {
+  return kKinds;
+}
 
 Result<std::unique_ptr<Processor>, std::string> make_processor(const ProcessorConfig& config) {
   try {
-    if (config.kind == "card") return std::unique_ptr<Processor>(std::make_unique<card::CardAcquirer>(config));
+    if (config.kind == "card")
+      return std::unique_ptr<Processor>(std::make_unique<card::CardAcquirer>(config));
   } catch (const std::invalid_argument& error) {
     return fail("processor '" + config.id.str() + "': " + error.what());
   }

@@ -3,13 +3,14 @@
 #include <set>
 #include <sstream>
 
-#include <toml++/toml.h>
+#include "toml_file.hpp"
 
 namespace kessai::cli {
 
 namespace {
 
-Result<std::vector<engine::CatalogEntry>, std::string> read_entries(const toml::table& root, std::string_view section,
+Result<std::vector<engine::CatalogEntry>, std::string> read_entries(const toml::table& root,
+                                                                    std::string_view section,
                                                                     std::string_view id_key) {
   std::vector<engine::CatalogEntry> entries;
   const toml::node* node = root.get(section);
@@ -23,11 +24,14 @@ Result<std::vector<engine::CatalogEntry>, std::string> read_entries(const toml::
     if (table == nullptr) return fail(where + " must be a table");
     for (const auto& [key, value] : *table) {
       if (key.str() != id_key && key.str() != "name") {
-        return fail(where + ": unknown key '" + std::string(key.str()) + "' (known: " + std::string(id_key) + ", name)");
+        return fail(where + ": unknown key '" + std::string(key.str()) + "' (known: " + std::string(id_key) +
+                    ", name)");
       }
     }
-    const std::optional<std::string> id = table->get(id_key) ? table->get(id_key)->value<std::string>() : std::nullopt;
-    const std::optional<std::string> name = table->get("name") ? table->get("name")->value<std::string>() : std::nullopt;
+    const std::optional<std::string> id =
+        table->get(id_key) ? table->get(id_key)->value<std::string>() : std::nullopt;
+    const std::optional<std::string> name =
+        table->get("name") ? table->get("name")->value<std::string>() : std::nullopt;
     if (!id || !is_valid_identifier(*id)) {
       return fail(where + "." + std::string(id_key) + " must be 1-64 letters, digits, '-' or '_'");
     }
@@ -41,18 +45,13 @@ Result<std::vector<engine::CatalogEntry>, std::string> read_entries(const toml::
 }  // namespace
 
 Result<engine::Catalog, std::string> read_catalog_file(const std::string& path) {
-  toml::table root;
-  try {
-    root = toml::parse_file(path);
-  } catch (const toml::parse_error& error) {
-    std::ostringstream message;
-    message << path << ":" << error.source().begin.line << ":" << error.source().begin.column << ": "
-            << error.description();
-    return fail(message.str());
-  }
+  auto parsed = daemon::parse_toml_file(path);
+  if (!parsed.ok()) return fail(parsed.error());
+  const toml::table& root = parsed.value();
   for (const auto& [key, value] : root) {
     if (key.str() != "fee_code" && key.str() != "facility" && key.str() != "procedure") {
-      return fail(path + ": unknown section '" + std::string(key.str()) + "' (known: fee_code, facility, procedure)");
+      return fail(path + ": unknown section '" + std::string(key.str()) +
+                  "' (known: fee_code, facility, procedure)");
     }
   }
   engine::Catalog catalog;

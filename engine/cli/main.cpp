@@ -79,17 +79,29 @@ int main(int argc, char** argv) {
     url = args[1];
     args.erase(args.begin(), args.begin() + 2);
   }
-  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") return usage();
+  if (!args.empty() && (args[0] == "--help" || args[0] == "-h" || args[0] == "help")) {
+    std::fputs(kUsage.data(), stdout);
+    return 0;
+  }
+  const bool known =
+      (args.size() == 1 && args[0] == "migrate") ||
+      (args.size() == 3 && args[0] == "catalog" && args[1] == "load") ||
+      (args.size() == 2 && args[0] == "ledger" && args[1] == "trial-balance") ||
+      (args.size() == 4 && args[0] == "ledger" && args[1] == "journal" && args[2] == "--reference");
+  if (!known) return usage();
   if (url.empty()) {
-    std::fprintf(stderr, "kessai: no database: set KESSAI_DATABASE_URL or pass --database-url "
-                         "(`ops/pg url` prints the embedded one)\n");
+    std::fprintf(stderr,
+                 "kessai: no database: set KESSAI_DATABASE_URL or pass --database-url "
+                 "(`ops/pg url` prints the embedded one)\n");
     return 2;
   }
   try {
     pqxx::connection connection(url);
     if (args[0] == "migrate" && args.size() == 1) return migrate(connection);
-    if (args[0] == "catalog" && args.size() == 3 && args[1] == "load") return catalog_load(connection, args[2]);
-    if (args[0] == "ledger" && args.size() == 2 && args[1] == "trial-balance") return trial_balance(connection);
+    if (args[0] == "catalog" && args.size() == 3 && args[1] == "load")
+      return catalog_load(connection, args[2]);
+    if (args[0] == "ledger" && args.size() == 2 && args[1] == "trial-balance")
+      return trial_balance(connection);
     if (args[0] == "ledger" && args.size() == 4 && args[1] == "journal" && args[2] == "--reference") {
       return journal(connection, args[3]);
     }

@@ -4,7 +4,7 @@
 #include <set>
 #include <sstream>
 
-#include <toml++/toml.h>
+#include "toml_file.hpp"
 
 #include "kessai/ledger/pg/pool.hpp"
 #include "kessai/runtime/http_server.hpp"
@@ -19,21 +19,19 @@ std::optional<Error> reject_unknown_keys(const toml::table& table, const std::se
                                          const std::string& where) {
   for (const auto& [key, value] : table) {
     if (!known.contains(std::string(key.str()))) {
-      return "unknown key '" + std::string(key.str()) + "' in " + where + " (known: " +
-             [&] {
-               std::string list;
-               for (const std::string& name : known) list += (list.empty() ? "" : ", ") + name;
-               return list;
-             }() +
-             ")";
+      return "unknown key '" + std::string(key.str()) + "' in " + where + " (known: " + [&] {
+        std::string list;
+        for (const std::string& name : known) list += (list.empty() ? "" : ", ") + name;
+        return list;
+      }() + ")";
     }
   }
   return std::nullopt;
 }
 
 template <class T>
-std::optional<Error> read_count(const toml::table& table, std::string_view key, const std::string& where, T& out,
-                                std::int64_t min, std::int64_t max) {
+std::optional<Error> read_count(const toml::table& table, std::string_view key, const std::string& where,
+                                T& out, std::int64_t min, std::int64_t max) {
   const toml::node* node = table.get(key);
   if (node == nullptr) return std::nullopt;
   const std::optional<std::int64_t> value = node->value<std::int64_t>();
@@ -63,7 +61,8 @@ const toml::table* sub_table(const toml::table& root, std::string_view key, Erro
 
 std::optional<Error> apply_listen(Config& config, const std::string& text, const std::string& where) {
   const auto address = runtime::parse_listen_address(text);
-  if (!address) return where + " must be HOST:PORT with a numeric IP address, e.g. 127.0.0.1:8080 (got '" + text + "')";
+  if (!address)
+    return where + " must be HOST:PORT with a numeric IP address, e.g. 127.0.0.1:8080 (got '" + text + "')";
   config.listen_host = address->host;
   config.listen_port = address->port;
   return std::nullopt;
@@ -73,9 +72,9 @@ std::optional<Error> read_server(const toml::table& root, Config& config) {
   Error error;
   const toml::table* server = sub_table(root, "server", error);
   if (!error.empty() || server == nullptr) return error.empty() ? std::nullopt : std::optional(error);
-  if (auto e = reject_unknown_keys(*server, {"listen", "io_threads", "worker_threads", "worker_queue_max",
-                                             "body_bytes_max"},
-                                   "[server]")) {
+  if (auto e = reject_unknown_keys(
+          *server, {"listen", "io_threads", "worker_threads", "worker_queue_max", "body_bytes_max"},
+          "[server]")) {
     return e;
   }
   std::string listen;
@@ -85,7 +84,8 @@ std::optional<Error> read_server(const toml::table& root, Config& config) {
   }
   if (auto e = read_count(*server, "io_threads", "server", config.io_threads, 1, 64)) return e;
   if (auto e = read_count(*server, "worker_threads", "server", config.worker_threads, 1, 1024)) return e;
-  if (auto e = read_count(*server, "worker_queue_max", "server", config.worker_queue_max, 1, 1'000'000)) return e;
+  if (auto e = read_count(*server, "worker_queue_max", "server", config.worker_queue_max, 1, 1'000'000))
+    return e;
   return read_count(*server, "body_bytes_max", "server", config.body_bytes_max, 1024, 16 * 1024 * 1024);
 }
 
@@ -99,7 +99,8 @@ std::optional<Error> read_processors(const toml::table& root, Config& config) {
     const std::string where = "processors[" + std::to_string(i) + "]";
     const toml::table* table = array->get(i)->as_table();
     if (table == nullptr) return where + " must be a table";
-    if (auto e = reject_unknown_keys(*table, {"id", "kind", "url", "connect_timeout_ms", "request_timeout_ms"}, where)) {
+    if (auto e = reject_unknown_keys(
+            *table, {"id", "kind", "url", "connect_timeout_ms", "request_timeout_ms"}, where)) {
       return e;
     }
     std::string id_text, kind, url;
@@ -131,10 +132,16 @@ std::optional<Error> read_routing(const toml::table& root, Config& config) {
     const std::optional<engine::Means> means = engine::parse_means(key.str());
     if (!means) return "routing." + std::string(key.str()) + ": not a means (card, emoney, qr, payeasy)";
     const std::optional<std::string> target = value.value<std::string>();
-    bool configured = false;
-    for (const auto& processor : config.processors) configured = configured || (target && processor.id.str() == *target);
-    if (!target || !configured) {
+    const adapters::ProcessorConfig* processor = nullptr;
+    for (const auto& candidate : config.processors) {
+      if (target && candidate.id.str() == *target) processor = &candidate;
+    }
+    if (processor == nullptr)
       return "routing." + std::string(key.str()) + " must name a configured processor id";
+    // Each means is served by processors of its own kind: a card payment cannot go to a QR provider.
+    if (processor->kind != engine::to_string(*means)) {
+      return "routing." + std::string(key.str()) + " names processor '" + processor->id.str() +
+             "' of kind '" + processor->kind + "', which cannot take " + std::string(key.str()) + " payments";
     }
     config.routing.insert_or_assign(*means, *ProcessorId::parse(*target));
   }
@@ -172,23 +179,18 @@ std::optional<Error> read_rest(const toml::table& root, Config& config) {
 
 Result<Config, std::string> load_config(const std::string& path) {
   Config config;
-  toml::table root;
-  try {
-    root = toml::parse_file(path);
-  } catch (const toml::parse_error& error) {
-    std::ostringstream message;
-    message << path << ":" << error.source().begin.line << ":" << error.source().begin.column << ": "
-            << error.description();
-    return fail(message.str());
-  }
-  if (auto e = reject_unknown_keys(root, {"server", "database", "business_day", "log", "processors", "routing"},
-                                   "the top level")) {
+  auto file = daemon::parse_toml_file(path);
+  if (!file.ok()) return fail(file.error());
+  const toml::table& root = file.value();
+  if (auto e = reject_unknown_keys(
+          root, {"server", "database", "business_day", "log", "processors", "routing"}, "the top level")) {
     return fail(path + ": " + *e);
   }
   for (auto* reader : {read_server, read_processors, read_routing, read_rest}) {
     if (auto e = reader(root, config)) return fail(path + ": " + *e);
   }
-  if (const char* url = std::getenv("KESSAI_DATABASE_URL"); url != nullptr && *url != '\0') config.database_url = url;
+  if (const char* url = std::getenv("KESSAI_DATABASE_URL"); url != nullptr && *url != '\0')
+    config.database_url = url;
   if (const char* listen = std::getenv("KESSAI_LISTEN"); listen != nullptr && *listen != '\0') {
     if (auto e = apply_listen(config, listen, "KESSAI_LISTEN")) return fail(*e);
   }

@@ -1,6 +1,7 @@
 // kessaid: the kessai engine daemon. Serves the payment API, talks to the processors, writes the ledger.
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -32,7 +33,10 @@ std::optional<Arguments> parse_arguments(int argc, char** argv) {
   Arguments arguments;
   for (int i = 1; i < argc; ++i) {
     const std::string_view flag = argv[i];
-    if (flag == "--help" || flag == "-h") return std::nullopt;
+    if (flag == "--help" || flag == "-h") {
+      std::fputs(kUsage.data(), stdout);
+      std::exit(0);
+    }
     if (i + 1 >= argc) return std::nullopt;
     if (flag == "--config") {
       arguments.config_path = argv[++i];
@@ -63,8 +67,8 @@ std::optional<std::string> prepare_database(kessai::ledger::pg::ConnectionPool& 
     for (const auto& processor : config.processors) processors.push_back(processor.id);
     kessai::engine::ensure_processor_accounts(*lease, processors);
   } catch (const std::exception& error) {
-    return std::string("cannot use the database ") + kessai::ledger::pg::redact_url(config.database_url) + ": " +
-           error.what();
+    return std::string("cannot use the database ") + kessai::ledger::pg::redact_url(config.database_url) +
+           ": " + error.what();
   }
   return std::nullopt;
 }
@@ -88,7 +92,8 @@ int run(const Arguments& arguments) {
   }
   log::configure("kessaid", config.log_level);
 
-  Result<engine::BusinessDay, std::string> business_day = engine::BusinessDay::make(config.time_zone, config.cutoff);
+  Result<engine::BusinessDay, std::string> business_day =
+      engine::BusinessDay::make(config.time_zone, config.cutoff);
   if (!business_day.ok()) {
     std::fprintf(stderr, "kessaid: business_day: %s\n", business_day.error().c_str());
     return 2;
@@ -110,7 +115,8 @@ int run(const Arguments& arguments) {
     }
   }
 
-  ledger::pg::ConnectionPool pool(config.database_url, config.database_connections_max, std::chrono::seconds(5));
+  ledger::pg::ConnectionPool pool(config.database_url, config.database_connections_max,
+                                  std::chrono::seconds(5));
   if (auto problem = prepare_database(pool, config)) {
     log::error("startup_failed", {{"reason", *problem}});
     std::fprintf(stderr, "kessaid: %s\n", problem->c_str());

@@ -15,11 +15,21 @@ AccountCode make(std::string text) {
 
 }  // namespace
 
-AccountCode bank() { return make("assets:bank:main"); }
-AccountCode suspense() { return make("liabilities:suspense"); }
-AccountCode receivable(const ProcessorId& processor) { return make("assets:receivable:" + processor.str()); }
-AccountCode clearing(const ProcessorId& processor) { return make("assets:clearing:" + processor.str()); }
-AccountCode revenue(const FeeCode& fee_code) { return make("revenue:fee:" + fee_code.str()); }
+AccountCode bank() {
+  return make("assets:bank:main");
+}
+AccountCode suspense() {
+  return make("liabilities:suspense");
+}
+AccountCode receivable(const ProcessorId& processor) {
+  return make("assets:receivable:" + processor.str());
+}
+AccountCode clearing(const ProcessorId& processor) {
+  return make("assets:clearing:" + processor.str());
+}
+AccountCode revenue(const FeeCode& fee_code) {
+  return make("revenue:fee:" + fee_code.str());
+}
 AccountCode processor_fee_expense(const ProcessorId& processor) {
   return make("expenses:processor-fee:" + processor.str());
 }

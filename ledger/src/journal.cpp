@@ -28,11 +28,16 @@ bool is_segment_char(char c) {
 
 std::string_view to_string(AccountType type) {
   switch (type) {
-    case AccountType::asset: return "asset";
-    case AccountType::liability: return "liability";
-    case AccountType::equity: return "equity";
-    case AccountType::revenue: return "revenue";
-    case AccountType::expense: return "expense";
+    case AccountType::asset:
+      return "asset";
+    case AccountType::liability:
+      return "liability";
+    case AccountType::equity:
+      return "equity";
+    case AccountType::revenue:
+      return "revenue";
+    case AccountType::expense:
+      return "expense";
   }
   return "unknown";
 }
@@ -62,13 +67,20 @@ std::optional<AccountCode> AccountCode::parse(std::string_view text) {
 
 std::string_view to_string(JournalError error) {
   switch (error) {
-    case JournalError::no_postings: return "no_postings";
-    case JournalError::single_posting: return "single_posting";
-    case JournalError::zero_posting: return "zero_posting";
-    case JournalError::unbalanced: return "unbalanced";
-    case JournalError::overflow: return "overflow";
-    case JournalError::too_many_postings: return "too_many_postings";
-    case JournalError::text_too_long: return "text_too_long";
+    case JournalError::no_postings:
+      return "no_postings";
+    case JournalError::single_posting:
+      return "single_posting";
+    case JournalError::zero_posting:
+      return "zero_posting";
+    case JournalError::unbalanced:
+      return "unbalanced";
+    case JournalError::overflow:
+      return "overflow";
+    case JournalError::too_many_postings:
+      return "too_many_postings";
+    case JournalError::text_too_long:
+      return "text_too_long";
   }
   return "unknown";
 }

@@ -26,8 +26,8 @@ std::string trial_balance_text(const std::vector<ledger::AccountBalance>& balanc
   const std::size_t rule_width = code_width + 3 * (kAmountWidth + 2);
   out += std::string(rule_width, '-') + "\n";
   for (const auto& balance : balances) {
-    out += pad_right(balance.code, code_width) + "  " + pad_left(format_yen(balance.debits), kAmountWidth) + "  " +
-           pad_left(format_yen(balance.credits), kAmountWidth) + "  " +
+    out += pad_right(balance.code, code_width) + "  " + pad_left(format_yen(balance.debits), kAmountWidth) +
+           "  " + pad_left(format_yen(balance.credits), kAmountWidth) + "  " +
            pad_left(format_yen(balance.balance), kAmountWidth) + "  " + balance.name + "\n";
   }
   out += std::string(rule_width, '-') + "\n";
@@ -42,15 +42,16 @@ std::string trial_balance_text(const std::vector<ledger::AccountBalance>& balanc
 std::string journals_text(const std::vector<ledger::StoredJournal>& journals) {
   std::string out;
   for (const auto& journal : journals) {
-    out += "journal " + std::to_string(journal.id) + "  " + journal.business_date + "  " + journal.kind + "  " +
-           journal.reference + "  (recorded " + journal.created_at + ")\n";
+    out += "journal " + std::to_string(journal.id) + "  " + journal.business_date + "  " + journal.kind +
+           "  " + journal.reference + "  (recorded " + journal.created_at + ")\n";
     std::size_t width = 0;
     for (const auto& posting : journal.postings) width = std::max(width, posting.account_code.size());
     for (const auto& posting : journal.postings) {
       const bool debit = posting.amount.is_positive();
-      const std::string amount = format_yen(debit ? posting.amount : posting.amount.checked_negate().value_or(posting.amount));
-      out += "    " + pad_right(posting.account_code, width) + "  " + (debit ? "Dr " : "Cr ") + pad_left(amount, 14) +
-             "\n";
+      const std::string amount =
+          format_yen(debit ? posting.amount : posting.amount.checked_negate().value_or(posting.amount));
+      out += "    " + pad_right(posting.account_code, width) + "  " + (debit ? "Dr " : "Cr ") +
+             pad_left(amount, 14) + "\n";
     }
   }
   return out;

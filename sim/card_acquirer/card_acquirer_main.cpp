@@ -25,9 +25,14 @@ namespace json = boost::json;
 namespace {
 
 json::object charge_json(const Charge& charge) {
-  json::object out{{"id", charge.id},           {"object", "charge"},     {"reference", charge.reference},
-                   {"amount", charge.amount_yen}, {"currency", "JPY"},      {"merchant", charge.merchant},
-                   {"status", charge.status},     {"created_at", charge.created_at}};
+  json::object out{{"id", charge.id},
+                   {"object", "charge"},
+                   {"reference", charge.reference},
+                   {"amount", charge.amount_yen},
+                   {"currency", "JPY"},
+                   {"merchant", charge.merchant},
+                   {"status", charge.status},
+                   {"created_at", charge.created_at}};
   if (!charge.decline_code.empty()) {
     out["decline_code"] = charge.decline_code;
     out["message"] = "the card was declined (" + charge.decline_code + ")";
@@ -42,7 +47,8 @@ Charge charge_from_json(const json::object& object) {
   charge.amount_yen = object.at("amount").as_int64();
   charge.merchant = std::string(object.at("merchant").as_string());
   charge.status = std::string(object.at("status").as_string());
-  if (const auto* code = object.if_contains("decline_code")) charge.decline_code = std::string(code->as_string());
+  if (const auto* code = object.if_contains("decline_code"))
+    charge.decline_code = std::string(code->as_string());
   charge.created_at = std::string(object.at("created_at").as_string());
   return charge;
 }
@@ -70,8 +76,7 @@ std::string now_utc() {
 
 class CardAcquirerSim {
  public:
-  CardAcquirerSim(const SimOptions& options)
-      : options_(options), book_(options.seed, options.decline_rate) {
+  CardAcquirerSim(const SimOptions& options) : options_(options), book_(options.seed, options.decline_rate) {
     std::filesystem::create_directories(options.state_dir);
     journal_path_ = (std::filesystem::path(options.state_dir) / "charges.jsonl").string();
     std::ifstream in(journal_path_);
@@ -123,9 +128,10 @@ class CardAcquirerSim {
     if (token == nullptr || !token->is_string() || token->as_string().empty()) {
       return bad_request("card_token is required");
     }
-    ChargeAttempt attempt{std::string(reference->as_string()), amount->as_int64(),
-                          merchant != nullptr && merchant->is_string() ? std::string(merchant->as_string()) : "",
-                          std::string(token->as_string()), capture == nullptr || !capture->is_bool() || capture->as_bool()};
+    ChargeAttempt attempt{
+        std::string(reference->as_string()), amount->as_int64(),
+        merchant != nullptr && merchant->is_string() ? std::string(merchant->as_string()) : "",
+        std::string(token->as_string()), capture == nullptr || !capture->is_bool() || capture->as_bool()};
     if (options_.latency_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(options_.latency_ms));
     const ChargeDecision decision = book_.charge(attempt, now_utc());
     if (decision.conflict) {
@@ -138,8 +144,10 @@ class CardAcquirerSim {
       journal_.flush();
     }
     log::info(decision.replayed ? "charge_replayed" : "charge_decided",
-              {{"charge", decision.charge.id}, {"reference", decision.charge.reference},
-               {"status", decision.charge.status}, {"amount_yen", decision.charge.amount_yen}});
+              {{"charge", decision.charge.id},
+               {"reference", decision.charge.reference},
+               {"status", decision.charge.status},
+               {"amount_yen", decision.charge.amount_yen}});
     const bool declined = decision.charge.status == "declined";
     return reply(declined ? 402 : (decision.replayed ? 200 : 201), charge_json(decision.charge));
   }
@@ -147,7 +155,8 @@ class CardAcquirerSim {
   runtime::HttpResponse list(std::string_view query) {
     json::array data;
     if (query.starts_with("reference=")) {
-      if (auto charge = book_.by_reference(std::string(query.substr(10)))) data.push_back(charge_json(*charge));
+      if (auto charge = book_.by_reference(std::string(query.substr(10))))
+        data.push_back(charge_json(*charge));
     } else {
       for (const Charge& charge : book_.all()) data.push_back(charge_json(charge));
     }

@@ -21,9 +21,11 @@ namespace {
 const std::string kBin = KESSAI_BIN_DIR;
 const std::string kSource = KESSAI_SOURCE_DIR;
 
-std::string must_run(const std::string& program, const std::vector<std::string>& args, const std::string& db_url) {
+std::string must_run(const std::string& program, const std::vector<std::string>& args,
+                     const std::string& db_url) {
   std::string output;
-  const int status = testing::run_command(kBin + "/" + program, args, {"KESSAI_DATABASE_URL=" + db_url}, output);
+  const int status =
+      testing::run_command(kBin + "/" + program, args, {"KESSAI_DATABASE_URL=" + db_url}, output);
   INFO(program << " output:\n" << output);
   REQUIRE(status == 0);
   return output;
@@ -109,10 +111,13 @@ struct Stack {
 std::string payment(const std::string& token, std::int64_t amount = 3000) {
   return R"({"amount": )" + std::to_string(amount) +
          R"(, "currency": "JPY", "means": "card", "fee_code": "F001", "facility_id": "FAC001", "confirm": true,
-             "payment_method": {"card_token": ")" + token + R"("}})";
+             "payment_method": {"card_token": ")" +
+         token + R"("}})";
 }
 
-json::object body_of(const runtime::HttpResponse& response) { return json::parse(response.body).as_object(); }
+json::object body_of(const runtime::HttpResponse& response) {
+  return json::parse(response.body).as_object();
+}
 
 }  // namespace
 
@@ -137,8 +142,11 @@ TEST_CASE_METHOD(Stack, "a card payment over HTTP is charged once and journaled"
 
   CHECK(simulator_charges(id).size() == 1);
   CHECK(count("select count(*) from journal_entries where reference = '" + id + "'") == 1);
-  CHECK(count("select coalesce(sum(amount_yen), 0) from postings p join journal_entries j on j.id = p.journal_id"
-              " where j.reference = '" + id + "'") == 0);
+  CHECK(
+      count(
+          "select coalesce(sum(amount_yen), 0) from postings p join journal_entries j on j.id = p.journal_id"
+          " where j.reference = '" +
+          id + "'") == 0);
 
   const std::string journal = must_run("kessai", {"ledger", "journal", "--reference", id}, database.url());
   CHECK_THAT(journal, Catch::Contains("assets:receivable:card-sim"));
@@ -166,7 +174,8 @@ TEST_CASE_METHOD(Stack, "bad requests get a problem document with a stable code 
     unsigned status;
     std::string code;
   };
-  const std::string base = R"("currency": "JPY", "means": "card", "fee_code": "F001", "facility_id": "FAC001")";
+  const std::string base =
+      R"("currency": "JPY", "means": "card", "fee_code": "F001", "facility_id": "FAC001")";
   const std::vector<Case> cases{
       {"{not json", "application/json", 400, "malformed_json"},
       {payment("tok_visa"), "text/plain", 415, "unsupported_media_type"},
@@ -241,9 +250,9 @@ TEST_CASE("kessaid refuses an unmigrated database and says what to do") {
   const std::string dir = testing::make_temp_dir("kessai-e2e");
   std::ofstream(dir + "/kessaid.toml") << "[database]\nconnections_max = 2\n";
   std::string output;
-  const int status = testing::run_command(
-      kBin + "/kessaid", {"--config", dir + "/kessaid.toml", "--listen", "127.0.0.1:0"},
-      {"KESSAI_DATABASE_URL=" + database.url()}, output);
+  const int status =
+      testing::run_command(kBin + "/kessaid", {"--config", dir + "/kessaid.toml", "--listen", "127.0.0.1:0"},
+                           {"KESSAI_DATABASE_URL=" + database.url()}, output);
   CHECK(status == 1);
   CHECK_THAT(output, Catch::Contains("kessai migrate"));
   std::filesystem::remove_all(dir);

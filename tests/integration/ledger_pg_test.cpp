@@ -3,15 +3,16 @@
 
 #include "kessai/ledger/chart.hpp"
 #include "kessai/ledger/pg/journal_store.hpp"
-#include "kessai/ledger/posting_rules.hpp"
 #include "kessai/ledger/pg/migrate.hpp"
+#include "kessai/ledger/posting_rules.hpp"
 #include "test_database.hpp"
 
 using namespace kessai;
 
 namespace {
 
-constexpr std::chrono::year_month_day kDay{std::chrono::year{2026}, std::chrono::month{11}, std::chrono::day{21}};
+constexpr std::chrono::year_month_day kDay{std::chrono::year{2026}, std::chrono::month{11},
+                                           std::chrono::day{21}};
 
 void seed_accounts(pqxx::connection& connection) {
   pqxx::work tx(connection);
@@ -76,19 +77,20 @@ TEST_CASE("the database refuses unbalanced journals at commit") {
   testing::TestDatabase database;
   pqxx::connection connection(database.url());
   seed_accounts(connection);
-  const std::string journal = "insert into journal_entries (kind, reference, business_date) values ('x', 'r', '2026-11-21');";
-  CHECK(sqlstate_of(connection, journal +
-                                    "insert into postings (journal_id, account_code, amount_yen) values"
-                                    " (currval('journal_entries_id_seq'), 'assets:bank:main', 100),"
-                                    " (currval('journal_entries_id_seq'), 'revenue:fee:F001', -99);") == "KL001");
-  CHECK(sqlstate_of(connection, journal +
-                                    "insert into postings (journal_id, account_code, amount_yen) values"
-                                    " (currval('journal_entries_id_seq'), 'assets:bank:main', 100);") == "KL001");
+  const std::string journal =
+      "insert into journal_entries (kind, reference, business_date) values ('x', 'r', '2026-11-21');";
+  CHECK(sqlstate_of(connection, journal + "insert into postings (journal_id, account_code, amount_yen) values"
+                                          " (currval('journal_entries_id_seq'), 'assets:bank:main', 100),"
+                                          " (currval('journal_entries_id_seq'), 'revenue:fee:F001', -99);") ==
+        "KL001");
+  CHECK(sqlstate_of(connection, journal + "insert into postings (journal_id, account_code, amount_yen) values"
+                                          " (currval('journal_entries_id_seq'), 'assets:bank:main', 100);") ==
+        "KL001");
   CHECK(sqlstate_of(connection, journal) == "KL001");  // a journal without postings
-  CHECK(sqlstate_of(connection, journal +
-                                    "insert into postings (journal_id, account_code, amount_yen) values"
-                                    " (currval('journal_entries_id_seq'), 'assets:bank:main', 0),"
-                                    " (currval('journal_entries_id_seq'), 'revenue:fee:F001', 0);") == "23514");
+  CHECK(sqlstate_of(connection, journal + "insert into postings (journal_id, account_code, amount_yen) values"
+                                          " (currval('journal_entries_id_seq'), 'assets:bank:main', 0),"
+                                          " (currval('journal_entries_id_seq'), 'revenue:fee:F001', 0);") ==
+        "23514");
   CHECK(count(connection, "journal_entries") == 0);
   CHECK(count(connection, "postings") == 0);
 }
@@ -113,7 +115,8 @@ TEST_CASE("postings are append-only and journals close when their transaction co
   CHECK(sqlstate_of(connection, "delete from journal_entries where id = " + id) == "KL002");
   // Even a balanced pair may not be slipped into a journal committed earlier.
   CHECK(sqlstate_of(connection, "insert into postings (journal_id, account_code, amount_yen) values (" + id +
-                                    ", 'assets:bank:main', 5), (" + id + ", 'revenue:fee:F001', -5)") == "KL003");
+                                    ", 'assets:bank:main', 5), (" + id + ", 'revenue:fee:F001', -5)") ==
+        "KL003");
   CHECK(count(connection, "postings") == 2);
 }
 

@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "catalog_file.hpp"
+#include "fakes.hpp"
 #include "kessai/engine/payment_service.hpp"
 #include "kessai/engine/pg_store.hpp"
 #include "kessai/ledger/pg/journal_store.hpp"
@@ -13,24 +14,14 @@ using namespace kessai::engine;
 
 namespace {
 
-class ScriptedProcessor final : public adapters::Processor {
- public:
-  const ProcessorId& id() const override { return id_; }
-  std::string_view kind() const override { return "card"; }
-  adapters::ChargeResult charge(const adapters::ChargeRequest&) override { return next; }
-  adapters::ChargeResult next{adapters::ChargeOutcome::approved, "ch_1", "", ""};
-
- private:
-  ProcessorId id_ = *ProcessorId::parse("card-sim");
-};
-
 struct Fixture {
   Fixture()
       : connection(database.url()),
         pool(database.url(), 4, std::chrono::seconds(5)),
         store(pool),
         service(store, router, clock, ids, BusinessDay::make("Asia/Tokyo", "00:00").value()) {
-    load_catalog(connection, Catalog{{{"F001", "体育館"}}, {{"FAC001", "中央体育館"}}, {{"PROC001", "住民票"}}});
+    load_catalog(connection,
+                 Catalog{{{"F001", "体育館"}}, {{"FAC001", "中央体育館"}}, {{"PROC001", "住民票"}}});
     ensure_processor_accounts(connection, {*ProcessorId::parse("card-sim")});
     router.add(Means::card, &processor);
   }
@@ -39,24 +30,17 @@ struct Fixture {
     return tx.exec(sql)[0][0].as<std::int64_t>();
   }
   CreateIntentCommand command() const {
-    return CreateIntentCommand{.amount = Yen(3000),
-                               .currency = "JPY",
-                               .means = Means::card,
-                               .fee_code = *FeeCode::parse("F001"),
-                               .facility = FacilityId::parse("FAC001"),
-                               .procedure = std::nullopt,
-                               .capture_method = CaptureMethod::automatic,
-                               .description = "pool ticket",
-                               .metadata_json = R"({"order":"A-1"})",
-                               .confirm = true,
-                               .payment_method = {"tok_visa"}};
+    CreateIntentCommand command = testing::card_payment_command();
+    command.description = "pool ticket";
+    command.metadata_json = R"({"order":"A-1"})";
+    return command;
   }
 
   testing::TestDatabase database;
   pqxx::connection connection;
   ledger::pg::ConnectionPool pool;
   PgPaymentStore store;
-  ScriptedProcessor processor;
+  testing::ScriptedProcessor processor;
   Router router;
   SystemClock clock;
   IdGenerator ids{7};
@@ -77,7 +61,8 @@ TEST_CASE_METHOD(Fixture, "a captured payment stores its state, its history and 
   CHECK(stored->description == "pool ticket");
   CHECK(stored->metadata_json == R"({"order": "A-1"})");
   CHECK(stored->business_date == outcome.intent->business_date);
-  CHECK(count("select count(*) from payment_intent_events where payment_intent_id = '" + stored->id + "'") == 2);
+  CHECK(count("select count(*) from payment_intent_events where payment_intent_id = '" + stored->id + "'") ==
+        2);
   pqxx::read_transaction tx(connection);
   const auto journals = ledger::pg::journals_by_reference(tx, stored->id);
   REQUIRE(journals.size() == 1);
@@ -112,8 +97,9 @@ TEST_CASE_METHOD(Fixture, "a transition from a status the intent is no longer in
   REQUIRE(intent.status == IntentStatus::processing);
   intent.status = IntentStatus::succeeded;
   // Claims the intent was requires_capture; it is processing, so the write is refused whole.
-  auto journal = ledger::capture_journal({intent.id, intent.amount, *ProcessorId::parse("card-sim"),
-                                          intent.fee_code, std::chrono::year_month_day{std::chrono::year{2026} / 11 / 21}});
+  auto journal =
+      ledger::capture_journal({intent.id, intent.amount, *ProcessorId::parse("card-sim"), intent.fee_code,
+                               std::chrono::year_month_day{std::chrono::year{2026} / 11 / 21}});
   CHECK_THROWS(store.record_transition(intent, IntentStatus::requires_capture, journal.value(), "stale"));
   CHECK(store.find_intent(intent.id)->status == IntentStatus::processing);
   CHECK(count("select count(*) from journal_entries") == 0);

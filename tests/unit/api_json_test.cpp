@@ -24,7 +24,8 @@ ErrorCode error_of(const std::string& body) {
 }
 
 std::string with(const std::string& member) {
-  return R"({"currency": "JPY", "means": "card", "fee_code": "F001", "facility_id": "FAC001", )" + member + "}";
+  return R"({"currency": "JPY", "means": "card", "fee_code": "F001", "facility_id": "FAC001", )" + member +
+         "}";
 }
 
 }  // namespace
@@ -70,8 +71,10 @@ TEST_CASE("wrong types are refused with invalid_parameter") {
   CHECK(error_of(with(R"("amount": 1, "metadata": {"k": 1})")) == ErrorCode::invalid_parameter);
   CHECK(error_of(with(R"("amount": 1, "payment_method": "tok_visa")")) == ErrorCode::invalid_parameter);
   CHECK(error_of(with(R"("amount": 1, "capture_method": "later")")) == ErrorCode::invalid_parameter);
-  CHECK(error_of(R"({"amount": 1, "currency": "JPY", "means": "card", "fee_code": "F 001", "facility_id": "F"})") ==
-        ErrorCode::invalid_parameter);
+  CHECK(
+      error_of(
+          R"({"amount": 1, "currency": "JPY", "means": "card", "fee_code": "F 001", "facility_id": "F"})") ==
+      ErrorCode::invalid_parameter);
 }
 
 TEST_CASE("huge numbers are refused as too large, not wrapped") {

@@ -51,5 +51,9 @@ TEST_CASE("ids are prefixed, unguessable in form, and replay from a seed") {
   CHECK(id.starts_with("pi_"));
   CHECK(second.next("pi") == id);
   CHECK(first.next("pi") != id);
+  IdGenerator unseeded;
+  const std::string random_id = unseeded.next("pi");
+  CHECK(random_id.size() == 3 + kIdRandomChars);
+  CHECK(random_id != unseeded.next("pi"));
   CHECK(format_utc(utc(2026, 11, 21, 4, 5)) == "2026-11-21T04:05:00Z");
 }

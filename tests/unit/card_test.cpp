@@ -8,12 +8,16 @@ using adapters::ChargeOutcome;
 using adapters::card::interpret_charge_response;
 
 TEST_CASE("acquirer answers become outcomes; anything ambiguous is unknown, never failed") {
-  CHECK(interpret_charge_response(201, R"({"id":"ch_1","status":"captured"})").outcome == ChargeOutcome::approved);
+  CHECK(interpret_charge_response(201, R"({"id":"ch_1","status":"captured"})").outcome ==
+        ChargeOutcome::approved);
   CHECK(interpret_charge_response(200, R"({"id":"ch_1","status":"captured"})").processor_reference == "ch_1");
-  const auto declined = interpret_charge_response(402, R"({"id":"ch_2","status":"declined","decline_code":"insufficient_funds"})");
+  const auto declined = interpret_charge_response(
+      402, R"({"id":"ch_2","status":"declined","decline_code":"insufficient_funds"})");
   CHECK(declined.outcome == ChargeOutcome::declined);
   CHECK(declined.decline_code == "insufficient_funds");
-  CHECK(interpret_charge_response(400, R"({"error":"invalid_request"})").outcome == ChargeOutcome::declined);
+  CHECK(interpret_charge_response(400, R"({"error":"invalid_request"})").outcome == ChargeOutcome::rejected);
+  CHECK(interpret_charge_response(409, R"({"error":"reference_conflict"})").outcome ==
+        ChargeOutcome::rejected);
   CHECK(interpret_charge_response(500, "").outcome == ChargeOutcome::unknown);
   CHECK(interpret_charge_response(503, "busy").outcome == ChargeOutcome::unknown);
   CHECK(interpret_charge_response(429, "").outcome == ChargeOutcome::unknown);
@@ -40,7 +44,8 @@ TEST_CASE("the acquirer simulator charges a reference once, whatever the retries
 TEST_CASE("the acquirer simulator declines its test tokens and, when asked, a share of the rest") {
   sim::AcquirerBook book(7, 0.0);
   CHECK(book.charge({"a", 1, "", "tok_decline", true}, "t").charge.decline_code == "card_declined");
-  CHECK(book.charge({"b", 1, "", "tok_insufficient_funds", true}, "t").charge.decline_code == "insufficient_funds");
+  CHECK(book.charge({"b", 1, "", "tok_insufficient_funds", true}, "t").charge.decline_code ==
+        "insufficient_funds");
   CHECK(book.charge({"c", 1, "", "4242424242424242", true}, "t").charge.decline_code == "invalid_token");
   CHECK(book.charge({"d", 1, "", "tok_visa", false}, "t").charge.status == "authorized");
 

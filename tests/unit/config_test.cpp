@@ -12,7 +12,8 @@ using namespace kessai;
 namespace {
 
 std::string write_temp(const std::string& name, const std::string& text) {
-  const auto path = std::filesystem::temp_directory_path() / ("kessai-test-" + std::to_string(::getpid()) + "-" + name);
+  const auto path =
+      std::filesystem::temp_directory_path() / ("kessai-test-" + std::to_string(::getpid()) + "-" + name);
   std::ofstream(path) << text;
   return path.string();
 }
@@ -73,8 +74,13 @@ TEST_CASE("config mistakes are reported with the key they concern") {
   CHECK_THAT(error_for("[server]\nlisten = \"nowhere\"\n"), Catch::Contains("server.listen"));
   CHECK_THAT(error_for("[server]\nworkers = 3\n"), Catch::Contains("unknown key 'workers'"));
   CHECK_THAT(error_for("[server]\nworker_threads = 0\n"), Catch::Contains("server.worker_threads"));
-  CHECK_THAT(error_for("[database]\nurl = \"x\"\n[routing]\ncard = \"nope\"\n"), Catch::Contains("routing.card"));
+  CHECK_THAT(error_for("[database]\nurl = \"x\"\n[routing]\ncard = \"nope\"\n"),
+             Catch::Contains("routing.card"));
   CHECK_THAT(error_for("[database]\nurl = \"x\"\n[routing]\ncash = \"a\"\n"), Catch::Contains("not a means"));
+  CHECK_THAT(
+      error_for("[database]\nurl = \"x\"\n[[processors]]\nid = \"c\"\nkind = \"card\"\nurl = \"http://h:1\"\n"
+                "[routing]\nqr = \"c\"\n"),
+      Catch::Contains("cannot take qr payments"));
   CHECK_THAT(error_for("[server\n"), Catch::Contains("bad.toml:"));
   CHECK_THAT(error_for("[log]\nlevel = \"loud\"\n"), Catch::Contains("log.level"));
   CHECK_THAT(error_for(""), Catch::Contains("KESSAI_DATABASE_URL"));
@@ -109,5 +115,6 @@ TEST_CASE("catalogue mistakes are refused whole") {
   CHECK_THAT(error_for("[[facility]]\nid = \"A\"\nname = \"x\"\n[[facility]]\nid = \"A\"\nname = \"y\"\n"),
              Catch::Contains("appears twice"));
   CHECK_THAT(error_for("[[fees]]\ncode = \"F1\"\n"), Catch::Contains("unknown section 'fees'"));
-  CHECK_THAT(error_for("[[facility]]\nid = \"A\"\nname = \"x\"\ncity = \"y\"\n"), Catch::Contains("unknown key 'city'"));
+  CHECK_THAT(error_for("[[facility]]\nid = \"A\"\nname = \"x\"\ncity = \"y\"\n"),
+             Catch::Contains("unknown key 'city'"));
 }

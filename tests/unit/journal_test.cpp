@@ -12,8 +12,11 @@ using namespace kessai::ledger;
 
 namespace {
 
-AccountCode account(const char* text) { return *AccountCode::parse(text); }
-constexpr std::chrono::year_month_day kDay{std::chrono::year{2026}, std::chrono::month{11}, std::chrono::day{21}};
+AccountCode account(const char* text) {
+  return *AccountCode::parse(text);
+}
+constexpr std::chrono::year_month_day kDay{std::chrono::year{2026}, std::chrono::month{11},
+                                           std::chrono::day{21}};
 
 }  // namespace
 
@@ -22,9 +25,9 @@ TEST_CASE("account codes are typed by their first segment") {
   CHECK(AccountCode::parse("revenue:fee:F001")->type() == AccountType::revenue);
   CHECK(AccountCode::parse("expenses:processor-fee:x")->type() == AccountType::expense);
   CHECK(AccountCode::parse("liabilities:suspense")->type() == AccountType::liability);
-  CHECK_FALSE(AccountCode::parse("assets").has_value());          // needs a second segment
-  CHECK_FALSE(AccountCode::parse("income:fee").has_value());      // unknown type
-  CHECK_FALSE(AccountCode::parse("assets::bank").has_value());    // empty segment
+  CHECK_FALSE(AccountCode::parse("assets").has_value());        // needs a second segment
+  CHECK_FALSE(AccountCode::parse("income:fee").has_value());    // unknown type
+  CHECK_FALSE(AccountCode::parse("assets::bank").has_value());  // empty segment
   CHECK_FALSE(AccountCode::parse("assets:bank:").has_value());
   CHECK_FALSE(AccountCode::parse("assets:bank main").has_value());
   CHECK_FALSE(AccountCode::parse("assets:a:b:c:d:e:f").has_value());  // too deep
@@ -32,16 +35,16 @@ TEST_CASE("account codes are typed by their first segment") {
 
 TEST_CASE("a journal can only be built balanced") {
   SECTION("balanced") {
-    auto journal = Journal::build("capture", "pi_1", kDay,
-                                  {{account("assets:receivable:card"), Yen(3000)},
-                                   {account("revenue:fee:F001"), Yen(-3000)}});
+    auto journal = Journal::build(
+        "capture", "pi_1", kDay,
+        {{account("assets:receivable:card"), Yen(3000)}, {account("revenue:fee:F001"), Yen(-3000)}});
     REQUIRE(journal.ok());
     CHECK(journal->total_debits() == Yen(3000));
   }
   SECTION("unbalanced") {
-    auto journal = Journal::build("capture", "pi_1", kDay,
-                                  {{account("assets:receivable:card"), Yen(3000)},
-                                   {account("revenue:fee:F001"), Yen(-2999)}});
+    auto journal = Journal::build(
+        "capture", "pi_1", kDay,
+        {{account("assets:receivable:card"), Yen(3000)}, {account("revenue:fee:F001"), Yen(-2999)}});
     REQUIRE_FALSE(journal.ok());
     CHECK(journal.error() == JournalError::unbalanced);
   }
@@ -72,8 +75,8 @@ TEST_CASE("a journal can only be built balanced") {
 }
 
 TEST_CASE("a capture debits the processor's receivable and credits the fee's revenue") {
-  auto journal = capture_journal(
-      {"pi_abc", Yen(3000), *ProcessorId::parse("card-sim"), *FeeCode::parse("F001"), kDay});
+  auto journal =
+      capture_journal({"pi_abc", Yen(3000), *ProcessorId::parse("card-sim"), *FeeCode::parse("F001"), kDay});
   REQUIRE(journal.ok());
   REQUIRE(journal->postings().size() == 2);
   CHECK(journal->postings()[0].account.str() == "assets:receivable:card-sim");

@@ -19,8 +19,13 @@ TEST_CASE("the trial balance text shows every account and says whether it balanc
 }
 
 TEST_CASE("journals print debits and credits apart") {
-  ledger::StoredJournal journal{7, "capture", "pi_x", "2026-11-21", "2026-11-21T01:00:00Z",
-                                {{"assets:receivable:card-sim", Yen(3000)}, {"revenue:fee:F001", Yen(-3000)}}};
+  ledger::StoredJournal journal{
+      7,
+      "capture",
+      "pi_x",
+      "2026-11-21",
+      "2026-11-21T01:00:00Z",
+      {{"assets:receivable:card-sim", Yen(3000)}, {"revenue:fee:F001", Yen(-3000)}}};
   const std::string text = reports::journals_text({journal});
   CHECK_THAT(text, Catch::Contains("journal 7"));
   CHECK_THAT(text, Catch::Contains("Dr          3,000"));

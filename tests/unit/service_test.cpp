@@ -3,6 +3,7 @@
 
 #include <map>
 
+#include "fakes.hpp"
 #include "kessai/engine/payment_service.hpp"
 
 using namespace kessai;
@@ -18,8 +19,8 @@ class MemoryStore final : public PaymentStore {
             procedure && procedure->str() == "PROC001"};
   }
   void insert_intent(const PaymentIntent& intent) override { intents.insert_or_assign(intent.id, intent); }
-  void record_transition(const PaymentIntent& intent, IntentStatus from, const std::optional<ledger::Journal>& journal,
-                         std::string_view) override {
+  void record_transition(const PaymentIntent& intent, IntentStatus from,
+                         const std::optional<ledger::Journal>& journal, std::string_view) override {
     REQUIRE(intents.at(intent.id).status == from);
     intents.insert_or_assign(intent.id, intent);
     if (journal) journals.push_back(*journal);
@@ -32,25 +33,11 @@ class MemoryStore final : public PaymentStore {
   std::vector<ledger::Journal> journals;
 };
 
-class ScriptedProcessor final : public adapters::Processor {
- public:
-  const ProcessorId& id() const override { return id_; }
-  std::string_view kind() const override { return "card"; }
-  adapters::ChargeResult charge(const adapters::ChargeRequest& request) override {
-    requests.push_back(request);
-    return next;
-  }
-  adapters::ChargeResult next{adapters::ChargeOutcome::approved, "ch_1", "", ""};
-  std::vector<adapters::ChargeRequest> requests;
-
- private:
-  ProcessorId id_ = *ProcessorId::parse("card-test");
-};
-
 class FixedClock final : public Clock {
  public:
   std::chrono::system_clock::time_point now() const override {
-    return std::chrono::sys_days{std::chrono::year{2026} / 11 / 21} + std::chrono::hours(16);  // 01:00 JST 11/22
+    return std::chrono::sys_days{std::chrono::year{2026} / 11 / 21} +
+           std::chrono::hours(16);  // 01:00 JST 11/22
   }
 };
 
@@ -58,21 +45,9 @@ struct Fixture {
   Fixture() : service(store, router, clock, ids, BusinessDay::make("Asia/Tokyo", "00:00").value()) {
     router.add(Means::card, &processor);
   }
-  CreateIntentCommand command() const {
-    return CreateIntentCommand{.amount = Yen(3000),
-                               .currency = "JPY",
-                               .means = Means::card,
-                               .fee_code = *FeeCode::parse("F001"),
-                               .facility = FacilityId::parse("FAC001"),
-                               .procedure = std::nullopt,
-                               .capture_method = CaptureMethod::automatic,
-                               .description = "",
-                               .metadata_json = "{}",
-                               .confirm = true,
-                               .payment_method = {"tok_visa"}};
-  }
+  CreateIntentCommand command() const { return testing::card_payment_command(); }
   MemoryStore store;
-  ScriptedProcessor processor;
+  testing::ScriptedProcessor processor{"card-test"};
   Router router;
   FixedClock clock;
   IdGenerator ids{1};
@@ -108,11 +83,21 @@ TEST_CASE_METHOD(Fixture, "a decline fails the intent and writes no journal") {
   CHECK(store.journals.empty());
 }
 
-TEST_CASE_METHOD(Fixture, "a processor that never saw the request fails the intent as processor_unavailable") {
+TEST_CASE_METHOD(Fixture,
+                 "a processor that never saw the request fails the intent as processor_unavailable") {
   processor.next = {adapters::ChargeOutcome::not_sent, "", "", "connection refused"};
   const CreateOutcome outcome = service.create(command());
   CHECK(outcome.error->code == ErrorCode::processor_unavailable);
   CHECK(outcome.intent->status == IntentStatus::failed);
+  CHECK(store.journals.empty());
+}
+
+TEST_CASE_METHOD(Fixture, "a request the processor refuses fails as processor_error, not as a decline") {
+  processor.next = {adapters::ChargeOutcome::rejected, "", "", "HTTP 400"};
+  const CreateOutcome outcome = service.create(command());
+  CHECK(outcome.error->code == ErrorCode::processor_error);
+  CHECK(outcome.intent->status == IntentStatus::failed);
+  CHECK(outcome.intent->failure_code == "processor_error");
   CHECK(store.journals.empty());
 }
 

@@ -7,7 +7,8 @@ using namespace kessai::engine;
 TEST_CASE("legal transitions lead where the documentation says") {
   CHECK(next_status(IntentStatus::requires_confirmation, IntentEvent::submit) == IntentStatus::processing);
   CHECK(next_status(IntentStatus::processing, IntentEvent::processor_captured) == IntentStatus::succeeded);
-  CHECK(next_status(IntentStatus::processing, IntentEvent::processor_authorized) == IntentStatus::requires_capture);
+  CHECK(next_status(IntentStatus::processing, IntentEvent::processor_authorized) ==
+        IntentStatus::requires_capture);
   CHECK(next_status(IntentStatus::processing, IntentEvent::processor_declined) == IntentStatus::failed);
   CHECK(next_status(IntentStatus::processing, IntentEvent::processor_not_sent) == IntentStatus::failed);
   CHECK(next_status(IntentStatus::requires_capture, IntentEvent::capture) == IntentStatus::succeeded);
@@ -15,8 +16,8 @@ TEST_CASE("legal transitions lead where the documentation says") {
 }
 
 TEST_CASE("terminal statuses accept no event at all") {
-  for (IntentStatus terminal : {IntentStatus::succeeded, IntentStatus::canceled, IntentStatus::failed,
-                                IntentStatus::expired}) {
+  for (IntentStatus terminal :
+       {IntentStatus::succeeded, IntentStatus::canceled, IntentStatus::failed, IntentStatus::expired}) {
     CHECK(is_terminal(terminal));
     for (int event = 1; event <= 9; ++event) {
       CHECK_FALSE(next_status(terminal, static_cast<IntentEvent>(event)).has_value());
@@ -35,7 +36,8 @@ TEST_CASE("names round-trip, unknown names are refused") {
     const auto value = static_cast<IntentStatus>(status);
     CHECK(parse_status(to_string(value)) == value);
   }
-  for (const char* means : {"card", "emoney", "qr", "payeasy"}) CHECK(to_string(*parse_means(means)) == means);
+  for (const char* means : {"card", "emoney", "qr", "payeasy"})
+    CHECK(to_string(*parse_means(means)) == means);
   CHECK_FALSE(parse_means("cash").has_value());
   CHECK_FALSE(parse_means("Card").has_value());
   CHECK_FALSE(parse_capture_method("later").has_value());

@@ -43,8 +43,8 @@ void Api::handle(runtime::HttpRequest request, runtime::Responder respond) {
               {{"method", method},
                {"path", path},
                {"status", response.status},
-               {"duration_us",
-                static_cast<std::int64_t>(std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count())}});
+               {"duration_us", static_cast<std::int64_t>(
+                                   std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count())}});
     respond(std::move(response));
   };
 
@@ -60,8 +60,8 @@ void Api::handle(runtime::HttpRequest request, runtime::Responder respond) {
   if (path == kIntentsPath) {
     if (request.method != "POST") return logged(method_not_allowed("POST"));
     if (!is_json(request)) {
-      return logged(error_response({ErrorCode::unsupported_media_type,
-                                    "send the body as Content-Type: application/json", ""}));
+      return logged(error_response(
+          {ErrorCode::unsupported_media_type, "send the body as Content-Type: application/json", ""}));
     }
     return run_blocking(std::move(logged),
                         [this, request = std::move(request)] { return create_intent(request); });
@@ -83,10 +83,12 @@ void Api::run_blocking(runtime::Responder respond, std::function<runtime::HttpRe
       respond(work());
     } catch (const StoreUnavailable& error) {
       log::error("database_unavailable", {{"error", error.what()}});
-      respond(error_response({ErrorCode::database_unavailable, "the database cannot be reached; retry later", ""}));
+      respond(error_response(
+          {ErrorCode::database_unavailable, "the database cannot be reached; retry later", ""}));
     } catch (const std::exception& error) {
       log::error("internal_error", {{"error", error.what()}});
-      respond(error_response({ErrorCode::internal_error, "an internal error occurred; it has been logged", ""}));
+      respond(
+          error_response({ErrorCode::internal_error, "an internal error occurred; it has been logged", ""}));
     }
   };
   if (!workers_.try_post(job)) {
@@ -105,7 +107,8 @@ runtime::HttpResponse Api::create_intent(const runtime::HttpRequest& request) {
 runtime::HttpResponse Api::get_intent(std::string_view id) {
   const std::optional<PaymentIntent> intent = service_.find(std::string(id));
   if (!intent) {
-    return error_response({ErrorCode::payment_intent_not_found, "no payment intent '" + std::string(id) + "'", "id"});
+    return error_response(
+        {ErrorCode::payment_intent_not_found, "no payment intent '" + std::string(id) + "'", "id"});
   }
   return json_response(200, intent_json(*intent));
 }

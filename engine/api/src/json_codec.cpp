@@ -16,7 +16,7 @@ namespace json = boost::json;
 namespace {
 
 constexpr std::array<std::string_view, 11> kCreateFields{
-    "amount",         "currency", "means",       "fee_code", "facility_id",   "procedure_id",
+    "amount",         "currency",    "means",    "fee_code", "facility_id",   "procedure_id",
     "capture_method", "description", "metadata", "confirm",  "payment_method"};
 constexpr std::array<std::string_view, 1> kPaymentMethodFields{"card_token"};
 
@@ -25,7 +25,8 @@ ApiError invalid(std::string param, std::string detail) {
 }
 
 template <std::size_t N>
-std::optional<ApiError> reject_unknown(const json::object& object, const std::array<std::string_view, N>& known,
+std::optional<ApiError> reject_unknown(const json::object& object,
+                                       const std::array<std::string_view, N>& known,
                                        std::string_view prefix) {
   for (const auto& member : object) {
     bool found = false;
@@ -40,27 +41,29 @@ std::optional<ApiError> reject_unknown(const json::object& object, const std::ar
 
 // A required or optional string member; error when present with another type.
 Result<std::optional<std::string>, ApiError> string_member(const json::object& object, std::string_view key,
-                                                            bool required) {
+                                                           bool required) {
   const json::value* value = object.if_contains(key);
   if (value == nullptr || (value->is_null() && !required)) {
-    if (required) return fail(ApiError{ErrorCode::missing_parameter, "'" + std::string(key) + "' is required",
-                                       std::string(key)});
+    if (required)
+      return fail(
+          ApiError{ErrorCode::missing_parameter, "'" + std::string(key) + "' is required", std::string(key)});
     return std::optional<std::string>();
   }
-  if (!value->is_string()) return fail(invalid(std::string(key), "'" + std::string(key) + "' must be a string"));
+  if (!value->is_string())
+    return fail(invalid(std::string(key), "'" + std::string(key) + "' must be a string"));
   return std::optional<std::string>(std::string(value->as_string()));
 }
 
 template <class Id>
 Result<std::optional<Id>, ApiError> identifier_member(const json::object& object, std::string_view key,
-                                                       bool required) {
+                                                      bool required) {
   auto text = string_member(object, key, required);
   if (!text.ok()) return fail(text.error());
   if (!text.value()) return std::optional<Id>();
   std::optional<Id> id = Id::parse(*text.value());
   if (!id) {
-    return fail(invalid(std::string(key), "'" + std::string(key) +
-                                              "' must be 1-64 letters, digits, '-' or '_'"));
+    return fail(
+        invalid(std::string(key), "'" + std::string(key) + "' must be 1-64 letters, digits, '-' or '_'"));
   }
   return std::optional<Id>(std::move(*id));
 }
@@ -93,12 +96,13 @@ Result<std::string, ApiError> metadata_member(const json::object& object) {
   for (const auto& member : metadata) {
     const std::string param = "metadata." + std::string(member.key());
     if (member.key().empty() || member.key().size() > kMetadataKeyBytesMax) {
-      return fail(invalid(param, "metadata keys must be 1-" + std::to_string(kMetadataKeyBytesMax) + " bytes"));
+      return fail(
+          invalid(param, "metadata keys must be 1-" + std::to_string(kMetadataKeyBytesMax) + " bytes"));
     }
     if (!member.value().is_string()) return fail(invalid(param, "metadata values must be strings"));
     if (member.value().as_string().size() > kMetadataValueBytesMax) {
-      return fail(invalid(param, "metadata values must be at most " + std::to_string(kMetadataValueBytesMax) +
-                                     " bytes"));
+      return fail(invalid(
+          param, "metadata values must be at most " + std::to_string(kMetadataValueBytesMax) + " bytes"));
     }
   }
   return json::serialize(metadata);
@@ -110,7 +114,8 @@ Result<CreateIntentCommand, ApiError> parse_create_intent(std::string_view body)
   json::error_code ec;
   json::value parsed = json::parse(body, ec);
   if (ec) return fail(ApiError{ErrorCode::malformed_json, "the body is not valid JSON: " + ec.message(), ""});
-  if (!parsed.is_object()) return fail(ApiError{ErrorCode::malformed_json, "the body must be a JSON object", ""});
+  if (!parsed.is_object())
+    return fail(ApiError{ErrorCode::malformed_json, "the body must be a JSON object", ""});
   const json::object& object = parsed.as_object();
   if (auto unknown = reject_unknown(object, kCreateFields, "")) return fail(*unknown);
 
@@ -144,8 +149,8 @@ Result<CreateIntentCommand, ApiError> parse_create_intent(std::string_view body)
   auto description = string_member(object, "description", false);
   if (!description.ok()) return fail(description.error());
   if (description.value() && description.value()->size() > kDescriptionBytesMax) {
-    return fail(invalid("description", "description must be at most " + std::to_string(kDescriptionBytesMax) +
-                                           " bytes"));
+    return fail(invalid("description",
+                        "description must be at most " + std::to_string(kDescriptionBytesMax) + " bytes"));
   }
   auto metadata = metadata_member(object);
   if (!metadata.ok()) return fail(metadata.error());
@@ -156,7 +161,8 @@ Result<CreateIntentCommand, ApiError> parse_create_intent(std::string_view body)
     confirm = value->as_bool();
   }
   PaymentMethod payment_method;
-  if (const json::value* value = object.if_contains("payment_method"); value != nullptr && !value->is_null()) {
+  if (const json::value* value = object.if_contains("payment_method");
+      value != nullptr && !value->is_null()) {
     if (!value->is_object()) return fail(invalid("payment_method", "payment_method must be an object"));
     const json::object& method = value->as_object();
     if (auto unknown = reject_unknown(method, kPaymentMethodFields, "payment_method.")) return fail(*unknown);
@@ -209,7 +215,8 @@ json::object intent_object(const PaymentIntent& intent) {
   if (intent.failure_code.empty()) {
     out["last_payment_error"] = nullptr;
   } else {
-    out["last_payment_error"] = json::object{{"code", intent.failure_code}, {"message", intent.failure_message}};
+    out["last_payment_error"] =
+        json::object{{"code", intent.failure_code}, {"message", intent.failure_message}};
   }
   out["business_date"] =
       intent.business_date ? json::value(ledger::format_date(*intent.business_date)) : json::value(nullptr);
@@ -219,7 +226,9 @@ json::object intent_object(const PaymentIntent& intent) {
 
 }  // namespace
 
-std::string intent_json(const PaymentIntent& intent) { return json::serialize(intent_object(intent)); }
+std::string intent_json(const PaymentIntent& intent) {
+  return json::serialize(intent_object(intent));
+}
 
 runtime::HttpResponse error_response(const ApiError& error, const PaymentIntent* intent) {
   const ErrorInfo& info = error_info(error.code);

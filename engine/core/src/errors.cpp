@@ -7,11 +7,12 @@ namespace kessai::engine {
 
 namespace {
 
-constexpr std::array<ErrorInfo, 25> kErrors{{
+constexpr std::array<ErrorInfo, 26> kErrors{{
     {ErrorCode::malformed_json, "malformed_json", 400, "The body is not valid JSON"},
     {ErrorCode::invalid_parameter, "invalid_parameter", 400, "A parameter has the wrong type or form"},
     {ErrorCode::missing_parameter, "missing_parameter", 400, "A required parameter is missing"},
-    {ErrorCode::unknown_parameter, "unknown_parameter", 400, "The request has a parameter kessai does not know"},
+    {ErrorCode::unknown_parameter, "unknown_parameter", 400,
+     "The request has a parameter kessai does not know"},
     {ErrorCode::amount_invalid, "amount_invalid", 422, "The amount must be a positive whole number of yen"},
     {ErrorCode::amount_too_large, "amount_too_large", 422, "The amount is above the largest allowed"},
     {ErrorCode::currency_unsupported, "currency_unsupported", 422, "Only JPY is supported"},
@@ -34,6 +35,8 @@ constexpr std::array<ErrorInfo, 25> kErrors{{
     {ErrorCode::payment_method_required, "payment_method_required", 422,
      "Confirming needs a payment method for this means"},
     {ErrorCode::overloaded, "overloaded", 503, "kessai is overloaded; retry with backoff"},
+    {ErrorCode::processor_error, "processor_error", 502,
+     "The processor refused the request; nothing was charged (an operator must look)"},
 }};
 
 }  // namespace
@@ -46,6 +49,8 @@ const ErrorInfo& error_info(ErrorCode code) {
   return kErrors[static_cast<std::size_t>(ErrorCode::internal_error) - 1];
 }
 
-std::span<const ErrorInfo> all_errors() { return kErrors; }
+std::span<const ErrorInfo> all_errors() {
+  return kErrors;
+}
 
 }  // namespace kessai::engine

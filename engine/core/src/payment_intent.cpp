@@ -24,8 +24,8 @@ std::string_view name_of(const std::array<std::pair<Enum, std::string_view>, N>&
   return "unknown";
 }
 
-constexpr std::array<std::pair<Means, std::string_view>, 4> kMeans{{
-    {Means::card, "card"}, {Means::emoney, "emoney"}, {Means::qr, "qr"}, {Means::payeasy, "payeasy"}}};
+constexpr std::array<std::pair<Means, std::string_view>, 4> kMeans{
+    {{Means::card, "card"}, {Means::emoney, "emoney"}, {Means::qr, "qr"}, {Means::payeasy, "payeasy"}}};
 
 constexpr std::array<std::pair<IntentStatus, std::string_view>, 8> kStatuses{{
     {IntentStatus::requires_confirmation, "requires_confirmation"},
@@ -38,8 +38,8 @@ constexpr std::array<std::pair<IntentStatus, std::string_view>, 8> kStatuses{{
     {IntentStatus::expired, "expired"},
 }};
 
-constexpr std::array<std::pair<CaptureMethod, std::string_view>, 2> kCaptureMethods{{
-    {CaptureMethod::automatic, "automatic"}, {CaptureMethod::manual, "manual"}}};
+constexpr std::array<std::pair<CaptureMethod, std::string_view>, 2> kCaptureMethods{
+    {{CaptureMethod::automatic, "automatic"}, {CaptureMethod::manual, "manual"}}};
 
 constexpr std::array<std::pair<IntentEvent, std::string_view>, 9> kEvents{{
     {IntentEvent::submit, "submit"},
@@ -79,15 +79,27 @@ constexpr std::array<Transition, 14> kTransitions{{
 
 }  // namespace
 
-std::string_view to_string(Means means) { return name_of(kMeans, means); }
-std::optional<Means> parse_means(std::string_view text) { return find_by_name(kMeans, text); }
-std::string_view to_string(IntentStatus status) { return name_of(kStatuses, status); }
-std::optional<IntentStatus> parse_status(std::string_view text) { return find_by_name(kStatuses, text); }
-std::string_view to_string(CaptureMethod method) { return name_of(kCaptureMethods, method); }
+std::string_view to_string(Means means) {
+  return name_of(kMeans, means);
+}
+std::optional<Means> parse_means(std::string_view text) {
+  return find_by_name(kMeans, text);
+}
+std::string_view to_string(IntentStatus status) {
+  return name_of(kStatuses, status);
+}
+std::optional<IntentStatus> parse_status(std::string_view text) {
+  return find_by_name(kStatuses, text);
+}
+std::string_view to_string(CaptureMethod method) {
+  return name_of(kCaptureMethods, method);
+}
 std::optional<CaptureMethod> parse_capture_method(std::string_view text) {
   return find_by_name(kCaptureMethods, text);
 }
-std::string_view to_string(IntentEvent event) { return name_of(kEvents, event); }
+std::string_view to_string(IntentEvent event) {
+  return name_of(kEvents, event);
+}
 
 std::optional<IntentStatus> next_status(IntentStatus from, IntentEvent event) {
   for (const Transition& transition : kTransitions) {

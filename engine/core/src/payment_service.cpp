@@ -38,7 +38,8 @@ CreateOutcome PaymentService::create(const CreateIntentCommand& command) {
   }
   const CatalogLookup catalog = store_.lookup_catalog(command.fee_code, command.facility, command.procedure);
   if (!catalog.fee_code_known) {
-    outcome.error = ApiError{ErrorCode::unknown_fee_code, "no fee code '" + command.fee_code.str() + "'", "fee_code"};
+    outcome.error =
+        ApiError{ErrorCode::unknown_fee_code, "no fee code '" + command.fee_code.str() + "'", "fee_code"};
     return outcome;
   }
   if (command.facility && !catalog.facility_known) {
@@ -47,8 +48,8 @@ CreateOutcome PaymentService::create(const CreateIntentCommand& command) {
     return outcome;
   }
   if (command.procedure && !catalog.procedure_known) {
-    outcome.error =
-        ApiError{ErrorCode::unknown_procedure, "no procedure '" + command.procedure->str() + "'", "procedure_id"};
+    outcome.error = ApiError{ErrorCode::unknown_procedure, "no procedure '" + command.procedure->str() + "'",
+                             "procedure_id"};
     return outcome;
   }
 
@@ -56,15 +57,14 @@ CreateOutcome PaymentService::create(const CreateIntentCommand& command) {
   if (command.confirm) {
     processor = router_.route(command.means);
     if (processor == nullptr) {
-      outcome.error = ApiError{ErrorCode::means_unavailable,
-                               "no processor is configured for means '" + std::string(to_string(command.means)) +
-                                   "'",
-                               "means"};
+      outcome.error = ApiError{
+          ErrorCode::means_unavailable,
+          "no processor is configured for means '" + std::string(to_string(command.means)) + "'", "means"};
       return outcome;
     }
     if (command.means == Means::card && command.payment_method.card_token.empty()) {
-      outcome.error = ApiError{ErrorCode::payment_method_required, "confirming a card payment needs a card_token",
-                               "payment_method.card_token"};
+      outcome.error = ApiError{ErrorCode::payment_method_required,
+                               "confirming a card payment needs a card_token", "payment_method.card_token"};
       return outcome;
     }
   }
@@ -120,14 +120,14 @@ void PaymentService::confirm_with_processor(PaymentIntent& intent, adapters::Pro
   switch (result.outcome) {
     case adapters::ChargeOutcome::approved: {
       const bool captured = request.capture;
-      intent.status = *next_status(from, captured ? IntentEvent::processor_captured
-                                                  : IntentEvent::processor_authorized);
+      intent.status =
+          *next_status(from, captured ? IntentEvent::processor_captured : IntentEvent::processor_authorized);
       std::optional<ledger::Journal> journal;
       if (captured) {
         intent.amount_captured = intent.amount;
         intent.business_date = business_day_.date_of(clock_.now());
-        auto built = ledger::capture_journal({intent.id, intent.amount, processor.id(), intent.fee_code,
-                                              *intent.business_date});
+        auto built = ledger::capture_journal(
+            {intent.id, intent.amount, processor.id(), intent.fee_code, *intent.business_date});
         // Amount and accounts were validated above, so a failure here is a bug.
         assert(built.ok());
         journal = std::move(built).value();
@@ -140,26 +140,30 @@ void PaymentService::confirm_with_processor(PaymentIntent& intent, adapters::Pro
       return;
     }
     case adapters::ChargeOutcome::declined:
+    case adapters::ChargeOutcome::rejected:
     case adapters::ChargeOutcome::not_sent: {
       const bool declined = result.outcome == adapters::ChargeOutcome::declined;
-      intent.status = *next_status(from, declined ? IntentEvent::processor_declined
-                                                  : IntentEvent::processor_not_sent);
-      intent.failure_code = declined ? (result.decline_code.empty() ? "card_declined" : result.decline_code)
-                                     : "processor_unavailable";
+      const bool rejected = result.outcome == adapters::ChargeOutcome::rejected;
+      intent.status =
+          *next_status(from, declined ? IntentEvent::processor_declined : IntentEvent::processor_not_sent);
+      intent.failure_code = declined   ? (result.decline_code.empty() ? "card_declined" : result.decline_code)
+                            : rejected ? "processor_error"
+                                       : "processor_unavailable";
       intent.failure_message = result.message;
       store_.record_transition(intent, from, std::nullopt, intent.failure_code);
       log::info("payment_failed", {{"payment_id", intent.id},
                                    {"failure_code", intent.failure_code},
                                    {"processor", processor.id().str()}});
-      outcome.error = ApiError{declined ? ErrorCode::card_declined : ErrorCode::processor_unavailable,
+      outcome.error = ApiError{declined   ? ErrorCode::card_declined
+                               : rejected ? ErrorCode::processor_error
+                                          : ErrorCode::processor_unavailable,
                                result.message.empty() ? intent.failure_code : result.message, ""};
       return;
     }
     case adapters::ChargeOutcome::unknown:
       // Stays processing: the outcome is settled later by inquiry, never guessed.
-      log::warn("payment_outcome_unknown", {{"payment_id", intent.id},
-                                            {"processor", processor.id().str()},
-                                            {"reason", result.message}});
+      log::warn("payment_outcome_unknown",
+                {{"payment_id", intent.id}, {"processor", processor.id().str()}, {"reason", result.message}});
       return;
   }
 }

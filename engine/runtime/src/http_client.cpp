@@ -32,7 +32,8 @@ struct HttpClient::Connection {
   }
 };
 
-HttpClient::HttpClient(const std::string& base_url, ClientLimits limits) : base_url_(base_url), limits_(limits) {
+HttpClient::HttpClient(const std::string& base_url, ClientLimits limits)
+    : base_url_(base_url), limits_(limits) {
   auto parsed = boost::urls::parse_uri(base_url);
   if (!parsed || parsed->scheme() != "http" || parsed->host().empty()) {
     throw std::invalid_argument("not an http://host:port URL: " + base_url);
@@ -71,8 +72,9 @@ Result<HttpResponse, ClientError> HttpClient::request(
     request.prepare_payload();
   }
 
-  // A kept-alive connection may have been closed by the server while idle; then one fresh try is safe,
-  // because the server closed it before reading this request.
+  // A kept-alive connection may have been closed by the server while idle; then one fresh try follows.
+  // The server most likely closed it before reading this request, but not certainly: callers whose
+  // requests are not idempotent must make them so (kessai's processors de-duplicate on our payment id).
   for (int attempt = 0; attempt < 2; ++attempt) {
     std::unique_ptr<Connection> connection = attempt == 0 ? take_idle() : nullptr;
     const bool reused = connection != nullptr;
@@ -81,7 +83,9 @@ Result<HttpResponse, ClientError> HttpClient::request(
       connection = std::make_unique<Connection>();
       tcp::resolver resolver(connection->io);
       const auto endpoints = resolver.resolve(host_, port_, ec);
-      if (ec) return fail(ClientError{ClientErrorKind::connect_failed, "resolve " + host_ + ": " + ec.message(), false});
+      if (ec)
+        return fail(
+            ClientError{ClientErrorKind::connect_failed, "resolve " + host_ + ": " + ec.message(), false});
       connection->stream.expires_after(limits_.connect_timeout);
       connection->stream.async_connect(endpoints, [&](beast::error_code e, const tcp::endpoint&) { ec = e; });
       connection->run(ec);
@@ -99,7 +103,8 @@ Result<HttpResponse, ClientError> HttpClient::request(
     }
     if (ec) {
       if (reused) continue;
-      return fail(ClientError{ClientErrorKind::connection_lost, "send to " + base_url_ + ": " + ec.message(), true});
+      return fail(
+          ClientError{ClientErrorKind::connection_lost, "send to " + base_url_ + ": " + ec.message(), true});
     }
 
     http::response_parser<http::string_body> parser;
@@ -114,7 +119,8 @@ Result<HttpResponse, ClientError> HttpClient::request(
                               true});
     }
     if (ec == http::error::body_limit) {
-      return fail(ClientError{ClientErrorKind::response_too_large, "response from " + base_url_ + " too large", true});
+      return fail(ClientError{ClientErrorKind::response_too_large,
+                              "response from " + base_url_ + " too large", true});
     }
     if (ec == http::error::end_of_stream && reused && parser.got_some() == false) continue;
     if (ec) {
@@ -137,7 +143,8 @@ Result<HttpResponse, ClientError> HttpClient::request(
     if (response.keep_alive()) keep_idle(std::move(connection));
     return out;
   }
-  return fail(ClientError{ClientErrorKind::connection_lost, "connection to " + base_url_ + " kept closing", true});
+  return fail(
+      ClientError{ClientErrorKind::connection_lost, "connection to " + base_url_ + " kept closing", true});
 }
 
 }  // namespace kessai::runtime

@@ -94,7 +94,8 @@ HttpRequest from_beast(http::request<http::string_body>&& request, const std::st
 }  // namespace
 
 struct HttpServer::Impl {
-  Impl(const std::string& host, std::uint16_t port, ServerLimits limits, HttpHandler handler, std::size_t threads)
+  Impl(const std::string& host, std::uint16_t port, ServerLimits limits, HttpHandler handler,
+       std::size_t threads)
       : limits(limits),
         handler(std::move(handler)),
         io_threads(threads),
@@ -119,7 +120,8 @@ struct HttpServer::Impl {
     stream.expires_after(kDrainTimeout / 10);
     std::array<char, 16 * 1024> sink;
     for (std::size_t drained = 0; !ec && drained < kDrainBytesMax;) {
-      drained += co_await stream.async_read_some(asio::buffer(sink), asio::redirect_error(asio::use_awaitable, ec));
+      drained +=
+          co_await stream.async_read_some(asio::buffer(sink), asio::redirect_error(asio::use_awaitable, ec));
     }
   }
 
@@ -156,11 +158,11 @@ struct HttpServer::Impl {
         break;
       }
       if (ec == http::error::header_limit) {
-        co_await write_and_close(stream,
-                                 problem_response(431, "headers_too_large", "Request headers too large",
-                                                  "the headers exceed " +
-                                                      std::to_string(limits.header_bytes_max) + " bytes"),
-                                 11);
+        co_await write_and_close(
+            stream,
+            problem_response(431, "headers_too_large", "Request headers too large",
+                             "the headers exceed " + std::to_string(limits.header_bytes_max) + " bytes"),
+            11);
         break;
       }
       if (ec) {
@@ -184,11 +186,22 @@ struct HttpServer::Impl {
     stream.socket().shutdown(tcp::socket::shutdown_send, ec);
   }
 
+  asio::awaitable<void> drain_then_stop() {
+    const auto deadline = std::chrono::steady_clock::now() + kDrainTimeout;
+    asio::steady_timer timer(io);
+    while (in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+      timer.expires_after(std::chrono::milliseconds(20));
+      beast::error_code ec;
+      co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+    io.stop();
+  }
+
   asio::awaitable<void> listen() {
     for (;;) {
       beast::error_code ec;
       tcp::socket socket = co_await acceptor.async_accept(asio::make_strand(io),
-                                                           asio::redirect_error(asio::use_awaitable, ec));
+                                                          asio::redirect_error(asio::use_awaitable, ec));
       if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
       if (ec) {
         log::warn("http_accept_failed", {{"error", ec.message()}});
@@ -214,7 +227,6 @@ struct HttpServer::Impl {
   asio::signal_set signals;
   std::atomic<std::size_t> connections{0};
   std::atomic<std::size_t> in_flight{0};
-  std::unique_ptr<asio::steady_timer> drain_timer;
 };
 
 HttpServer::HttpServer(const std::string& host, std::uint16_t port, ServerLimits limits, HttpHandler handler,
@@ -225,7 +237,9 @@ HttpServer::HttpServer(const std::string& host, std::uint16_t port, ServerLimits
 
 HttpServer::~HttpServer() = default;
 
-std::uint16_t HttpServer::port() const { return impl_->acceptor.local_endpoint().port(); }
+std::uint16_t HttpServer::port() const {
+  return impl_->acceptor.local_endpoint().port();
+}
 
 void HttpServer::run() {
   impl_->signals.async_wait([this](const boost::system::error_code& ec, int signal_number) {
@@ -246,18 +260,7 @@ void HttpServer::stop() {
     beast::error_code ec;
     impl_->acceptor.close(ec);
     impl_->signals.cancel(ec);
-    const auto deadline = std::chrono::steady_clock::now() + kDrainTimeout;
-    impl_->drain_timer = std::make_unique<asio::steady_timer>(impl_->io);
-    auto check = std::make_shared<std::function<void()>>();
-    *check = [this, deadline, check] {
-      if (impl_->in_flight.load() == 0 || std::chrono::steady_clock::now() >= deadline) {
-        impl_->io.stop();
-        return;
-      }
-      impl_->drain_timer->expires_after(std::chrono::milliseconds(20));
-      impl_->drain_timer->async_wait([check](const boost::system::error_code&) { (*check)(); });
-    };
-    (*check)();
+    asio::co_spawn(impl_->io, impl_->drain_then_stop(), asio::detached);
   });
 }
 

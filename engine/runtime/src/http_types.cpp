@@ -27,9 +27,9 @@ HttpResponse problem_response(unsigned status, std::string_view code, std::strin
   HttpResponse response;
   response.status = status;
   response.content_type = "application/problem+json";
-  response.body = "{\"type\":\"urn:kessai:problem:" + json_escape(code) + "\",\"title\":\"" + json_escape(title) +
-                  "\",\"status\":" + std::to_string(status) + ",\"detail\":\"" + json_escape(detail) +
-                  "\",\"code\":\"" + json_escape(code) + "\"}";
+  response.body = "{\"type\":\"urn:kessai:problem:" + json_escape(code) + "\",\"title\":\"" +
+                  json_escape(title) + "\",\"status\":" + std::to_string(status) + ",\"detail\":\"" +
+                  json_escape(detail) + "\",\"code\":\"" + json_escape(code) + "\"}";
   return response;
 }
 

@@ -17,10 +17,14 @@ Level g_minimum = Level::info;
 
 std::string_view level_name(Level level) {
   switch (level) {
-    case Level::debug: return "debug";
-    case Level::info: return "info";
-    case Level::warn: return "warn";
-    case Level::error: return "error";
+    case Level::debug:
+      return "debug";
+    case Level::info:
+      return "info";
+    case Level::warn:
+      return "warn";
+    case Level::error:
+      return "error";
   }
   return "info";
 }
@@ -33,8 +37,8 @@ std::string utc_timestamp() {
   std::tm utc{};
   gmtime_r(&seconds, &utc);
   char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900, utc.tm_mon + 1,
-                utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, static_cast<int>(millis));
+  std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900,
+                utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, static_cast<int>(millis));
   return buffer;
 }
 
@@ -56,7 +60,8 @@ std::optional<Level> parse_level(std::string_view text) {
 
 void write(Level level, std::string_view event, std::initializer_list<Field> fields) {
   if (level < g_minimum) return;
-  std::string line = "{\"ts\":\"" + utc_timestamp() + "\",\"level\":\"" + std::string(level_name(level)) + "\"";
+  std::string line =
+      "{\"ts\":\"" + utc_timestamp() + "\",\"level\":\"" + std::string(level_name(level)) + "\"";
   {
     std::lock_guard lock(g_mutex);
     line += ",\"component\":\"" + runtime::json_escape(g_component) + "\"";

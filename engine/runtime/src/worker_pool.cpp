@@ -10,7 +10,9 @@ WorkerPool::WorkerPool(std::size_t threads, std::size_t queue_max) : queue_max_(
   for (std::size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { run(); });
 }
 
-WorkerPool::~WorkerPool() { shutdown(); }
+WorkerPool::~WorkerPool() {
+  shutdown();
+}
 
 bool WorkerPool::try_post(std::function<void()> job) {
   {

@@ -42,7 +42,8 @@ Id must_parse(const std::string& text) {
 
 }  // namespace
 
-CatalogLookup PgPaymentStore::lookup_catalog(const FeeCode& fee_code, const std::optional<FacilityId>& facility,
+CatalogLookup PgPaymentStore::lookup_catalog(const FeeCode& fee_code,
+                                             const std::optional<FacilityId>& facility,
                                              const std::optional<ProcedureId>& procedure) {
   return with_connection(pool_, [&](pqxx::connection& connection) {
     pqxx::read_transaction tx(connection);
@@ -60,12 +61,14 @@ void PgPaymentStore::insert_intent(const PaymentIntent& intent) {
     pqxx::work tx(connection);
     tx.exec_params(
         "insert into payment_intents (id, status, means, amount_yen, amount_captured_yen, currency, fee_code,"
-        " facility_id, procedure_id, capture_method, description, metadata, processor_id, created_at, updated_at)"
-        " values ($1, $2, $3, $4, $5, 'JPY', $6, $7, $8, $9, $10, $11::jsonb, $12, $13::timestamptz, $13::timestamptz)",
+        " facility_id, procedure_id, capture_method, description, metadata, processor_id, created_at, "
+        "updated_at)"
+        " values ($1, $2, $3, $4, $5, 'JPY', $6, $7, $8, $9, $10, $11::jsonb, $12, $13::timestamptz, "
+        "$13::timestamptz)",
         intent.id, std::string(to_string(intent.status)), std::string(to_string(intent.means)),
-        intent.amount.value(), intent.amount_captured.value(), intent.fee_code.str(), optional_text(intent.facility),
-        optional_text(intent.procedure), std::string(to_string(intent.capture_method)), nonempty(intent.description),
-        intent.metadata_json,
+        intent.amount.value(), intent.amount_captured.value(), intent.fee_code.str(),
+        optional_text(intent.facility), optional_text(intent.procedure),
+        std::string(to_string(intent.capture_method)), nonempty(intent.description), intent.metadata_json,
         intent.processor ? std::optional<std::string>(intent.processor->str()) : std::nullopt,
         format_utc(intent.created_at));
     tx.exec_params(
@@ -77,7 +80,8 @@ void PgPaymentStore::insert_intent(const PaymentIntent& intent) {
 }
 
 void PgPaymentStore::record_transition(const PaymentIntent& intent, IntentStatus from,
-                                       const std::optional<ledger::Journal>& journal, std::string_view detail) {
+                                       const std::optional<ledger::Journal>& journal,
+                                       std::string_view detail) {
   with_connection(pool_, [&](pqxx::connection& connection) {
     pqxx::work tx(connection);
     // The status guard makes the write conditional on nobody having moved the intent meanwhile.
@@ -88,10 +92,12 @@ void PgPaymentStore::record_transition(const PaymentIntent& intent, IntentStatus
         intent.id, std::string(to_string(intent.status)), intent.amount_captured.value(),
         intent.processor ? std::optional<std::string>(intent.processor->str()) : std::nullopt,
         nonempty(intent.processor_reference), nonempty(intent.failure_code), nonempty(intent.failure_message),
-        intent.business_date ? std::optional<std::string>(ledger::format_date(*intent.business_date)) : std::nullopt,
+        intent.business_date ? std::optional<std::string>(ledger::format_date(*intent.business_date))
+                             : std::nullopt,
         std::string(to_string(from)));
     if (updated.affected_rows() != 1) {
-      throw std::logic_error("payment intent " + intent.id + " was not in status " + std::string(to_string(from)));
+      throw std::logic_error("payment intent " + intent.id + " was not in status " +
+                             std::string(to_string(from)));
     }
     tx.exec_params(
         "insert into payment_intent_events (payment_intent_id, from_status, to_status, detail)"
@@ -121,8 +127,9 @@ std::optional<PaymentIntent> PgPaymentStore::find_intent(const std::string& id) 
         .amount = Yen(row[3].as<std::int64_t>()),
         .amount_captured = Yen(row[4].as<std::int64_t>()),
         .fee_code = must_parse<FeeCode>(row[5].as<std::string>()),
-        .facility = row[6].is_null() ? std::nullopt
-                                     : std::optional<FacilityId>(must_parse<FacilityId>(row[6].as<std::string>())),
+        .facility = row[6].is_null()
+                        ? std::nullopt
+                        : std::optional<FacilityId>(must_parse<FacilityId>(row[6].as<std::string>())),
         .procedure = row[7].is_null()
                          ? std::nullopt
                          : std::optional<ProcedureId>(must_parse<ProcedureId>(row[7].as<std::string>())),
@@ -151,6 +158,10 @@ void load_catalog(pqxx::connection& connection, const Catalog& catalog) {
   }
   ledger::pg::ensure_accounts(tx, ledger::chart::fixed_accounts());
   ledger::pg::ensure_accounts(tx, revenue_accounts);
+  for (const auto& account : revenue_accounts) {
+    tx.exec_params("update accounts set name = $2 where code = $1 and name <> $2", account.code.str(),
+                   account.name);
+  }
   for (const CatalogEntry& fee : catalog.fee_codes) {
     tx.exec_params(
         "insert into fee_codes (code, name, account_code) values ($1, $2, $3)"
@@ -158,12 +169,16 @@ void load_catalog(pqxx::connection& connection, const Catalog& catalog) {
         fee.id, fee.name, ledger::chart::revenue(must_parse<FeeCode>(fee.id)).str());
   }
   for (const CatalogEntry& facility : catalog.facilities) {
-    tx.exec_params("insert into facilities (id, name) values ($1, $2) on conflict (id) do update set name = excluded.name",
-                   facility.id, facility.name);
+    tx.exec_params(
+        "insert into facilities (id, name) values ($1, $2) on conflict (id) do update set name = "
+        "excluded.name",
+        facility.id, facility.name);
   }
   for (const CatalogEntry& procedure : catalog.procedures) {
-    tx.exec_params("insert into procedures (id, name) values ($1, $2) on conflict (id) do update set name = excluded.name",
-                   procedure.id, procedure.name);
+    tx.exec_params(
+        "insert into procedures (id, name) values ($1, $2) on conflict (id) do update set name = "
+        "excluded.name",
+        procedure.id, procedure.name);
   }
   tx.commit();
 }

@@ -79,8 +79,12 @@ std::vector<StoredJournal> journals_by_reference(pqxx::transaction_base& tx, con
   for (const auto& row : rows) {
     const auto id = row[0].as<std::int64_t>();
     if (journals.empty() || journals.back().id != id) {
-      journals.push_back({id, row[1].as<std::string>(), row[2].as<std::string>(), row[3].as<std::string>(),
-                          row[4].as<std::string>(), {}});
+      journals.push_back({id,
+                          row[1].as<std::string>(),
+                          row[2].as<std::string>(),
+                          row[3].as<std::string>(),
+                          row[4].as<std::string>(),
+                          {}});
     }
     journals.back().postings.push_back({row[5].as<std::string>(), Yen(row[6].as<std::int64_t>())});
   }

@@ -72,8 +72,7 @@ Result<MigrationReport, std::string> migrate(pqxx::connection& connection) {
   const int newest_known = migrations.empty() ? 0 : migrations.back().version;
   if (!applied_checksums.empty() && applied_checksums.rbegin()->first > newest_known) {
     return fail("the database is at schema version " + std::to_string(applied_checksums.rbegin()->first) +
-                " but this kessai knows only up to " + std::to_string(newest_known) +
-                "; run a newer kessai");
+                " but this kessai knows only up to " + std::to_string(newest_known) + "; run a newer kessai");
   }
 
   MigrationReport report;
@@ -82,8 +81,9 @@ Result<MigrationReport, std::string> migrate(pqxx::connection& connection) {
     const auto found = applied_checksums.find(migration.version);
     if (found != applied_checksums.end()) {
       if (found->second != sum) {
-        return fail("migration " + std::to_string(migration.version) + " (" + std::string(migration.name) +
-                    ") was changed after it was applied; applied migrations must never change — add a new one");
+        return fail(
+            "migration " + std::to_string(migration.version) + " (" + std::string(migration.name) +
+            ") was changed after it was applied; applied migrations must never change — add a new one");
       }
       continue;
     }

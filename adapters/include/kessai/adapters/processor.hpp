@@ -19,6 +19,7 @@ enum class ChargeOutcome : std::uint8_t {
   declined = 2,  // the processor refused; nothing was charged
   not_sent = 3,  // the processor never saw the request (connection refused, …); nothing was charged
   unknown = 4,   // sent, but no usable answer (timeout, lost response, 5xx): must be inquired, never assumed
+  rejected = 5,  // the processor refused the request itself (malformed, bad merchant): nothing was charged
 };
 std::string_view to_string(ChargeOutcome outcome);
 

@@ -10,11 +10,11 @@
 
 namespace kessai::ledger::chart {
 
-AccountCode bank();                                       // 普通預金 (the city's receiving account)
-AccountCode suspense();                                   // 仮受金: unexplained amounts
-AccountCode receivable(const ProcessorId& processor);     // 未収金: owed to us by a processor
-AccountCode clearing(const ProcessorId& processor);       // a processor's payouts on their way to the bank
-AccountCode revenue(const FeeCode& fee_code);             // 手数料・使用料収入 per fee code
+AccountCode bank();                                    // 普通預金 (the city's receiving account)
+AccountCode suspense();                                // 仮受金: unexplained amounts
+AccountCode receivable(const ProcessorId& processor);  // 未収金: owed to us by a processor
+AccountCode clearing(const ProcessorId& processor);    // a processor's payouts on their way to the bank
+AccountCode revenue(const FeeCode& fee_code);          // 手数料・使用料収入 per fee code
 AccountCode processor_fee_expense(const ProcessorId& processor);  // 支払手数料 (MDR)
 
 struct AccountDefinition {

@@ -23,15 +23,16 @@ class SystemClock final : public Clock {
 
 inline constexpr std::size_t kIdRandomChars = 24;
 
-// "pi_" + 24 base-62 characters (~143 bits): unguessable, URL-safe.
+// "pi_" + 24 base-62 characters (~143 bits), URL-safe. Unseeded, the characters come from the kernel's
+// CSPRNG (getrandom), so ids are unguessable; seeded, they come from a PRNG so tests replay exactly.
 class IdGenerator {
  public:
-  // seed 0 → seeded from std::random_device.
   explicit IdGenerator(std::uint64_t seed = 0);
   std::string next(std::string_view prefix);
 
  private:
   std::mutex mutex_;
+  bool seeded_;
   std::mt19937_64 engine_;
 };
 

@@ -36,6 +36,7 @@ enum class ErrorCode : std::uint16_t {
   headers_too_large = 23,
   payment_method_required = 24,
   overloaded = 25,
+  processor_error = 26,
 };
 
 struct ErrorInfo {

@@ -29,12 +29,12 @@ enum class CaptureMethod : std::uint8_t { automatic = 1, manual = 2 };
 
 // What happens to an intent. Stable numbers; never renumber.
 enum class IntentEvent : std::uint8_t {
-  submit = 1,               // confirmed and sent to the processor
-  processor_captured = 2,   // the processor approved and captured
-  processor_authorized = 3, // approved, capture later (manual capture)
+  submit = 1,                // confirmed and sent to the processor
+  processor_captured = 2,    // the processor approved and captured
+  processor_authorized = 3,  // approved, capture later (manual capture)
   processor_declined = 4,
-  processor_not_sent = 5,   // the processor never saw it: the intent fails, nothing was charged
-  await_payer = 6,          // Pay-easy number / merchant QR issued
+  processor_not_sent = 5,  // the processor never saw or refused the request: fails, nothing was charged
+  await_payer = 6,         // Pay-easy number / merchant QR issued
   capture = 7,
   cancel = 8,
   expire = 9,

@@ -47,7 +47,7 @@ class Router {
 
 struct CreateOutcome {
   std::optional<PaymentIntent> intent;  // set when an intent was recorded
-  std::optional<ApiError> error;        // set when the call failed; with intent when it failed after recording
+  std::optional<ApiError> error;  // set when the call failed; with intent when it failed after recording
 };
 
 class PaymentService {

@@ -23,9 +23,9 @@ struct ClientLimits {
 
 // Stable numbers; never renumber.
 enum class ClientErrorKind : std::uint8_t {
-  connect_failed = 1,     // nothing was sent
-  timeout = 2,            // the request may have been received and acted on
-  connection_lost = 3,    // the request may have been received and acted on
+  connect_failed = 1,   // nothing was sent
+  timeout = 2,          // the request may have been received and acted on
+  connection_lost = 3,  // the request may have been received and acted on
   malformed_response = 4,
   response_too_large = 5,
 };
@@ -46,10 +46,10 @@ class HttpClient {
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;
 
-  Result<HttpResponse, ClientError> request(std::string_view method, std::string_view target,
-                                            std::string_view body = {},
-                                            std::string_view content_type = "application/json",
-                                            const std::vector<std::pair<std::string, std::string>>& headers = {});
+  Result<HttpResponse, ClientError> request(
+      std::string_view method, std::string_view target, std::string_view body = {},
+      std::string_view content_type = "application/json",
+      const std::vector<std::pair<std::string, std::string>>& headers = {});
 
   const std::string& base_url() const { return base_url_; }
 

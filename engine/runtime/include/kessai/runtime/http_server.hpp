@@ -15,8 +15,8 @@ namespace kessai::runtime {
 struct ServerLimits {
   std::size_t body_bytes_max = 64 * 1024;
   std::size_t header_bytes_max = 16 * 1024;
-  std::chrono::milliseconds read_timeout{30'000};   // a whole request, once it has started
-  std::chrono::milliseconds idle_timeout{60'000};   // between requests on a kept-alive connection
+  std::chrono::milliseconds read_timeout{30'000};  // a whole request, once it has started
+  std::chrono::milliseconds idle_timeout{60'000};  // between requests on a kept-alive connection
   std::chrono::milliseconds write_timeout{30'000};
   std::size_t connections_max = 4096;
 };

@@ -12,8 +12,8 @@
 namespace kessai::runtime {
 
 struct HttpRequest {
-  std::string method;  // "GET", "POST", …
-  std::string target;  // path and query, as sent
+  std::string method;                                        // "GET", "POST", …
+  std::string target;                                        // path and query, as sent
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-case
   std::string body;
   std::string remote_address;

@@ -1,0 +1,43 @@
+#pragma once
+// Test doubles shared by the unit and integration suites: a processor that answers what the test
+// scripts, and a typical card payment command.
+
+#include <vector>
+
+#include "kessai/adapters/processor.hpp"
+#include "kessai/engine/payment_service.hpp"
+
+namespace kessai::testing {
+
+class ScriptedProcessor final : public adapters::Processor {
+ public:
+  explicit ScriptedProcessor(const char* id = "card-sim") : id_(*ProcessorId::parse(id)) {}
+  const ProcessorId& id() const override { return id_; }
+  std::string_view kind() const override { return "card"; }
+  adapters::ChargeResult charge(const adapters::ChargeRequest& request) override {
+    requests.push_back(request);
+    return next;
+  }
+  adapters::ChargeResult next{adapters::ChargeOutcome::approved, "ch_1", "", ""};
+  std::vector<adapters::ChargeRequest> requests;
+
+ private:
+  ProcessorId id_;
+};
+
+// 3,000 yen by card at FAC001 for fee F001, confirmed with tok_visa.
+inline engine::CreateIntentCommand card_payment_command() {
+  return engine::CreateIntentCommand{.amount = Yen(3000),
+                                     .currency = "JPY",
+                                     .means = engine::Means::card,
+                                     .fee_code = *FeeCode::parse("F001"),
+                                     .facility = FacilityId::parse("FAC001"),
+                                     .procedure = std::nullopt,
+                                     .capture_method = engine::CaptureMethod::automatic,
+                                     .description = "",
+                                     .metadata_json = "{}",
+                                     .confirm = true,
+                                     .payment_method = {"tok_visa"}};
+}
+
+}  // namespace kessai::testing
