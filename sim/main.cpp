@@ -55,7 +55,8 @@ namespace {
 constexpr std::string_view kUsage =
     "usage: kessai-sim SIMULATOR [options]\n"
     "simulators:\n"
-    "  card-acquirer    a card acquirer: authorize/capture by token, inquiry by reference\n"
+    "  card-acquirer    a card acquirer: authorize/capture by token; capture, void, refund\n"
+    "                   (partial captures and refunds too); inquiry by reference\n"
     "options:\n"
     "  --listen HOST:PORT    default 127.0.0.1:0 (a free port)\n"
     "  --port-file FILE      write the bound port there once listening\n"

@@ -10,22 +10,6 @@ namespace {
 constexpr std::array<std::string_view, 1> kKinds{"card"};
 }
 
-std::string_view to_string(ChargeOutcome outcome) {
-  switch (outcome) {
-    case ChargeOutcome::approved:
-      return "approved";
-    case ChargeOutcome::declined:
-      return "declined";
-    case ChargeOutcome::not_sent:
-      return "not_sent";
-    case ChargeOutcome::unknown:
-      return "unknown";
-    case ChargeOutcome::rejected:
-      return "rejected";
-  }
-  return "unknown";
-}
-
 std::span<const std::string_view> known_kinds() {
   return kKinds;
 }

@@ -5,7 +5,12 @@
 #include <string>
 #include <vector>
 
+#include <charconv>
+#include <initializer_list>
+#include <optional>
+
 #include "catalog_file.hpp"
+#include "kessai/engine/pg_api_stores.hpp"
 #include "kessai/ledger/pg/journal_store.hpp"
 #include "kessai/ledger/pg/migrate.hpp"
 #include "kessai/ledger/pg/pool.hpp"
@@ -20,6 +25,15 @@ constexpr std::string_view kUsage =
     "  catalog load FILE                load fee codes, facilities and procedures (TOML)\n"
     "  ledger trial-balance             balances per account; debits must equal credits\n"
     "  ledger journal --reference ID    the journals of one payment (or other reference)\n"
+    "  apikey create --name NAME --scope SCOPE [--scope SCOPE ...] [--replace]\n"
+    "                                   create a backend's API key and print it (shown only once);\n"
+    "                                   SCOPE is all, facility:ID or procedure:ID; --replace revokes\n"
+    "                                   the other keys of that name\n"
+    "  apikey revoke KEY_ID             revoke a key (key_...); it stops working within seconds\n"
+    "  apikey list                      every key with its scope (never the secret)\n"
+    "  webhooks pending [--limit N]     webhook deliveries not delivered yet (pending or given up)\n"
+    "  webhooks resend ID               send a delivery (numeric id) or every delivery of an event\n"
+    "                                   (evt_...) again, now\n"
     "The database is --database-url, else KESSAI_DATABASE_URL.\n";
 
 int usage() {
@@ -47,6 +61,92 @@ int catalog_load(pqxx::connection& connection, const std::string& path) {
   kessai::engine::load_catalog(connection, catalog.value());
   std::printf("catalog loaded: %zu fee codes, %zu facilities, %zu procedures\n", catalog->fee_codes.size(),
               catalog->facilities.size(), catalog->procedures.size());
+  return 0;
+}
+
+// "all", "facility:ID", "procedure:ID"; false on anything else.
+bool add_scope(const std::string& text, kessai::engine::ApiKeyScope& scope) {
+  if (text == "all") {
+    scope.all = true;
+    return true;
+  }
+  const std::size_t colon = text.find(':');
+  if (colon == std::string::npos || !kessai::is_valid_identifier(text.substr(colon + 1))) return false;
+  const std::string kind = text.substr(0, colon);
+  if (kind == "facility") {
+    scope.facility_ids.push_back(text.substr(colon + 1));
+  } else if (kind == "procedure") {
+    scope.procedure_ids.push_back(text.substr(colon + 1));
+  } else {
+    return false;
+  }
+  return true;
+}
+
+struct ApiKeyArguments {
+  std::string name;
+  kessai::engine::ApiKeyScope scope;
+  bool replace = false;
+};
+
+// Parses `apikey create` flags; prints what is wrong and returns nullopt when they do not fit.
+std::optional<ApiKeyArguments> parse_apikey_create(const std::vector<std::string>& args) {
+  ApiKeyArguments parsed;
+  bool any_scope = false;
+  for (std::size_t i = 2; i < args.size(); ++i) {
+    if (args[i] == "--replace") {
+      parsed.replace = true;
+    } else if (args[i] == "--name" && i + 1 < args.size()) {
+      parsed.name = args[++i];
+    } else if (args[i] == "--scope" && i + 1 < args.size()) {
+      if (!add_scope(args[++i], parsed.scope)) {
+        std::fprintf(stderr, "kessai apikey create: scope '%s' is not all, facility:ID or procedure:ID\n",
+                     args[i].c_str());
+        return std::nullopt;
+      }
+      any_scope = true;
+    } else {
+      std::fprintf(stderr, "kessai apikey create: unexpected '%s'\n", args[i].c_str());
+      return std::nullopt;
+    }
+  }
+  if (parsed.name.empty() || parsed.name.size() > 200) {
+    std::fputs("kessai apikey create: --name NAME (1-200 characters) is required\n", stderr);
+    return std::nullopt;
+  }
+  if (!any_scope) {
+    std::fputs("kessai apikey create: give at least one --scope (all, facility:ID or procedure:ID); a key with "
+               "no scope could charge nothing\n",
+               stderr);
+    return std::nullopt;
+  }
+  return parsed;
+}
+
+int apikey_list(pqxx::connection& connection) {
+  std::printf("%-22s %-24s %-17s %-17s %s\n", "id", "name", "created (UTC)", "revoked (UTC)", "scope");
+  for (const auto& key : kessai::engine::list_api_keys(connection)) {
+    std::printf("%-22s %-24s %-17s %-17s %s\n", key.id.c_str(), key.name.c_str(), key.created_at.c_str(),
+                key.revoked_at.empty() ? "-" : key.revoked_at.c_str(), key.scope.c_str());
+  }
+  return 0;
+}
+
+int webhooks_pending(pqxx::connection& connection, std::size_t limit) {
+  const auto deliveries = kessai::engine::undelivered(connection, limit);
+  if (deliveries.empty()) {
+    std::puts("every webhook delivery has been delivered");
+    return 0;
+  }
+  std::printf("%-8s %-9s %-8s %-36s %-34s %-19s %s\n", "delivery", "state", "attempts", "event", "type",
+              "next attempt (UTC)", "endpoint / last error");
+  for (const auto& delivery : deliveries) {
+    std::printf("%-8lld %-9s %-8d %-36s %-34s %-19s %s\n      last error: %s\n",
+                static_cast<long long>(delivery.id), delivery.state.c_str(), delivery.attempts,
+                delivery.event_id.c_str(), delivery.event_type.c_str(),
+                delivery.state == "dead" ? "(given up)" : delivery.next_attempt_at.c_str(),
+                delivery.endpoint_url.c_str(), delivery.last_error.empty() ? "-" : delivery.last_error.c_str());
+  }
   return 0;
 }
 
@@ -83,11 +183,28 @@ int main(int argc, char** argv) {
     std::fputs(kUsage.data(), stdout);
     return 0;
   }
-  const bool known =
-      (args.size() == 1 && args[0] == "migrate") ||
-      (args.size() == 3 && args[0] == "catalog" && args[1] == "load") ||
-      (args.size() == 2 && args[0] == "ledger" && args[1] == "trial-balance") ||
-      (args.size() == 4 && args[0] == "ledger" && args[1] == "journal" && args[2] == "--reference");
+  const auto is = [&](std::size_t size, std::initializer_list<const char*> words) {
+    if (args.size() != size) return false;
+    std::size_t i = 0;
+    for (const char* word : words) {
+      if (args[i++] != word) return false;
+    }
+    return true;
+  };
+  std::optional<ApiKeyArguments> apikey;
+  std::size_t pending_limit = 100;
+  if (args.size() >= 2 && args[0] == "apikey" && args[1] == "create") {
+    apikey = parse_apikey_create(args);
+    if (!apikey) return 2;
+  }
+  if (is(4, {"webhooks", "pending", "--limit"})) {
+    const auto [end, error] = std::from_chars(args[3].data(), args[3].data() + args[3].size(), pending_limit);
+    if (error != std::errc{} || end != args[3].data() + args[3].size() || pending_limit == 0) return usage();
+  }
+  const bool known = is(1, {"migrate"}) || is(3, {"catalog", "load"}) || is(2, {"ledger", "trial-balance"}) ||
+                     is(4, {"ledger", "journal", "--reference"}) || apikey.has_value() ||
+                     is(3, {"apikey", "revoke"}) || is(2, {"apikey", "list"}) || is(2, {"webhooks", "pending"}) ||
+                     is(4, {"webhooks", "pending", "--limit"}) || is(3, {"webhooks", "resend"});
   if (!known) return usage();
   if (url.empty()) {
     std::fprintf(stderr,
@@ -104,6 +221,33 @@ int main(int argc, char** argv) {
       return trial_balance(connection);
     if (args[0] == "ledger" && args.size() == 4 && args[1] == "journal" && args[2] == "--reference") {
       return journal(connection, args[3]);
+    }
+    if (apikey) {
+      const auto key = kessai::engine::create_api_key(connection, apikey->name, apikey->scope, apikey->replace);
+      std::fprintf(stderr, "created %s for '%s'; the key is printed once, below; store it in the backend's secrets\n",
+                   key.id.c_str(), apikey->name.c_str());
+      std::printf("%s\n", key.secret.c_str());
+      return 0;
+    }
+    if (is(3, {"apikey", "revoke"})) {
+      if (!kessai::engine::revoke_api_key(connection, args[2])) {
+        std::fprintf(stderr, "kessai apikey revoke: no unrevoked key %s (see kessai apikey list)\n", args[2].c_str());
+        return 1;
+      }
+      std::printf("revoked %s\n", args[2].c_str());
+      return 0;
+    }
+    if (is(2, {"apikey", "list"})) return apikey_list(connection);
+    if (args[0] == "webhooks" && args[1] == "pending") return webhooks_pending(connection, pending_limit);
+    if (is(3, {"webhooks", "resend"})) {
+      const std::size_t count = kessai::engine::resend(connection, args[2]);
+      if (count == 0) {
+        std::fprintf(stderr, "kessai webhooks resend: no delivery or event %s (see kessai webhooks pending)\n",
+                     args[2].c_str());
+        return 1;
+      }
+      std::printf("%zu deliver%s queued to be sent now\n", count, count == 1 ? "y" : "ies");
+      return 0;
     }
     return usage();
   } catch (const pqxx::broken_connection& error) {

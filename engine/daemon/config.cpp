@@ -171,6 +171,26 @@ std::optional<Error> read_rest(const toml::table& root, Config& config) {
     if (!parsed) return Error("log.level must be debug, info, warn or error");
     config.log_level = *parsed;
   }
+  if (const toml::table* webhooks = sub_table(root, "webhooks", error)) {
+    if (auto e = reject_unknown_keys(*webhooks, {"poll_interval_ms", "request_timeout_ms", "retry_initial_ms",
+                                                 "retry_max_ms", "give_up_after_hours"},
+                                     "[webhooks]")) {
+      return e;
+    }
+    std::int64_t poll = config.webhook_poll_interval.count(), timeout = config.webhook_request_timeout.count();
+    std::int64_t initial = config.webhook_retry_initial.count(), max = config.webhook_retry_max.count();
+    std::int64_t give_up = config.webhook_give_up_after.count();
+    if (auto e = read_count(*webhooks, "poll_interval_ms", "webhooks", poll, 10, 60'000)) return e;
+    if (auto e = read_count(*webhooks, "request_timeout_ms", "webhooks", timeout, 100, 60'000)) return e;
+    if (auto e = read_count(*webhooks, "retry_initial_ms", "webhooks", initial, 100, 3'600'000)) return e;
+    if (auto e = read_count(*webhooks, "retry_max_ms", "webhooks", max, 100, 86'400'000)) return e;
+    if (auto e = read_count(*webhooks, "give_up_after_hours", "webhooks", give_up, 24, 24 * 30)) return e;
+    config.webhook_poll_interval = std::chrono::milliseconds(poll);
+    config.webhook_request_timeout = std::chrono::milliseconds(timeout);
+    config.webhook_retry_initial = std::chrono::milliseconds(initial);
+    config.webhook_retry_max = std::chrono::milliseconds(max);
+    config.webhook_give_up_after = std::chrono::hours(give_up);
+  }
   if (!error.empty()) return error;
   return std::nullopt;
 }
@@ -183,7 +203,7 @@ Result<Config, std::string> load_config(const std::string& path) {
   if (!file.ok()) return fail(file.error());
   const toml::table& root = file.value();
   if (auto e = reject_unknown_keys(
-          root, {"server", "database", "business_day", "log", "processors", "routing"}, "the top level")) {
+          root, {"server", "database", "business_day", "log", "processors", "routing", "webhooks"}, "the top level")) {
     return fail(path + ": " + *e);
   }
   for (auto* reader : {read_server, read_processors, read_routing, read_rest}) {

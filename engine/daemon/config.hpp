@@ -29,6 +29,11 @@ struct Config {
   log::Level log_level = log::Level::info;
   std::vector<adapters::ProcessorConfig> processors;
   std::map<engine::Means, ProcessorId> routing;
+  std::chrono::milliseconds webhook_poll_interval{500};
+  std::chrono::milliseconds webhook_request_timeout{10'000};
+  std::chrono::milliseconds webhook_retry_initial{30'000};
+  std::chrono::milliseconds webhook_retry_max{3'600'000};
+  std::chrono::hours webhook_give_up_after{72};
 };
 
 // Environment: KESSAI_DATABASE_URL (database.url), KESSAI_LISTEN (server.listen), KESSAI_LOG_LEVEL.

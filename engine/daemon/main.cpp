@@ -1,6 +1,9 @@
 // kessaid: the kessai engine daemon. Serves the payment API, talks to the processors, writes the ledger.
 
+#include <condition_variable>
 #include <cstdio>
+#include <mutex>
+#include <thread>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -10,7 +13,10 @@
 #include "config.hpp"
 #include "kessai/adapters/factory.hpp"
 #include "kessai/engine/api.hpp"
+#include "kessai/engine/openapi.hpp"
+#include "kessai/engine/pg_api_stores.hpp"
 #include "kessai/engine/pg_store.hpp"
+#include "webhook_dispatcher.hpp"
 #include "kessai/ledger/pg/migrate.hpp"
 #include "kessai/runtime/http_server.hpp"
 
@@ -51,6 +57,39 @@ std::optional<Arguments> parse_arguments(int argc, char** argv) {
   if (arguments.config_path.empty()) return std::nullopt;
   return arguments;
 }
+
+// Housekeeping on its own thread: idempotency records past their retention are deleted.
+class Maintenance {
+ public:
+  explicit Maintenance(kessai::engine::IdempotencyStore& idempotency)
+      : thread_([this, &idempotency] {
+          std::unique_lock lock(mutex_);
+          while (!stopping_) {
+            lock.unlock();
+            try {
+              idempotency.purge_older_than(kessai::engine::kIdempotencyRetention);
+            } catch (const std::exception& error) {
+              kessai::log::warn("idempotency_purge_failed", {{"error", error.what()}});
+            }
+            lock.lock();
+            wake_.wait_for(lock, std::chrono::minutes(10), [this] { return stopping_; });
+          }
+        }) {}
+  ~Maintenance() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
 
 // The schema must be migrated and the processors' accounts present before serving.
 std::optional<std::string> prepare_database(kessai::ledger::pg::ConnectionPool& pool,
@@ -124,20 +163,49 @@ int run(const Arguments& arguments) {
   }
 
   engine::PgPaymentStore store(pool);
+  engine::PgApiKeyStore keys(pool);
+  engine::PgIdempotencyStore idempotency(pool);
+  engine::PgWebhookEndpointStore webhook_endpoints(pool);
   engine::SystemClock clock;
   engine::IdGenerator ids;
   engine::PaymentService service(store, router, clock, ids, business_day.value());
   runtime::WorkerPool workers(config.worker_threads, config.worker_queue_max);
-  engine::Api api(service, workers, [&pool]() -> std::optional<std::string> {
-    try {
-      ledger::pg::Lease lease = pool.acquire();
-      pqxx::nontransaction tx(*lease);
-      tx.exec("select 1");
-      return std::nullopt;
-    } catch (const std::exception& error) {
-      return std::string("database not reachable: ") + error.what();
-    }
+  engine::Api api(engine::ApiServices{
+      .payments = service,
+      .keys = keys,
+      .idempotency = idempotency,
+      .webhooks = webhook_endpoints,
+      .workers = workers,
+      .readiness = [&pool]() -> std::optional<std::string> {
+        try {
+          ledger::pg::Lease lease = pool.acquire();
+          pqxx::nontransaction tx(*lease);
+          tx.exec("select 1");
+          return std::nullopt;
+        } catch (const std::exception& error) {
+          return std::string("database not reachable: ") + error.what();
+        }
+      },
+      .openapi_json = std::string(engine::openapi_document()),
   });
+
+  engine::WebhookDispatcher dispatcher(
+      pool,
+      [&store](const std::string& type, const std::string& id) -> std::optional<std::string> {
+        if (type == "payment_intent") {
+          if (auto intent = store.find_intent(id)) return engine::intent_json(*intent);
+        } else if (type == "refund") {
+          if (auto refund = store.find_refund(id)) return engine::refund_json(*refund);
+        }
+        return std::nullopt;
+      },
+      engine::WebhookSettings{.poll_interval = config.webhook_poll_interval,
+                              .request_timeout = config.webhook_request_timeout,
+                              .retry_initial = config.webhook_retry_initial,
+                              .retry_max = config.webhook_retry_max,
+                              .give_up_after = config.webhook_give_up_after});
+  dispatcher.start();
+  Maintenance maintenance(idempotency);
 
   runtime::ServerLimits limits;
   limits.body_bytes_max = config.body_bytes_max;
@@ -160,6 +228,7 @@ int run(const Arguments& arguments) {
                                   {"processors", std::uint64_t{processors.size()}}});
   server->run();
   workers.shutdown();
+  dispatcher.stop();
   log::info("kessaid_stopped");
   return 0;
 }

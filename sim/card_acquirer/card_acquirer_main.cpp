@@ -2,8 +2,14 @@
 //   POST /v1/charges                  authorize (and capture) a token; de-duplicated on "reference"
 //   GET  /v1/charges[?reference=…]    every charge, or the one for a reference (inquiry)
 //   GET  /v1/charges/{id}
+//   POST /v1/charges/{id}/capture     capture an authorization, in full or in part
+//   POST /v1/charges/{id}/void        release an authorization
+//   POST /v1/refunds                  refund a captured charge, in parts; de-duplicated on "reference"
+//   GET  /v1/refunds[?reference=…]    every refund, or the one for a reference (inquiry)
+//   GET  /v1/refunds/{id}
 //   GET  /healthz
-// Every charge is appended to <state-dir>/charges.jsonl and reloaded on start.
+// Every change appends the full record to <state-dir>/charges.jsonl or refunds.jsonl; both are replayed
+// on start, the latest line of a charge winning.
 
 #include <chrono>
 #include <filesystem>
@@ -13,6 +19,7 @@
 #include <boost/json.hpp>
 
 #include "acquirer_book.hpp"
+#include "acquirer_records.hpp"
 #include "kessai/runtime/http_server.hpp"
 #include "kessai/runtime/log.hpp"
 #include "kessai/runtime/worker_pool.hpp"
@@ -24,34 +31,11 @@ namespace json = boost::json;
 
 namespace {
 
-json::object charge_json(const Charge& charge) {
-  json::object out{{"id", charge.id},
-                   {"object", "charge"},
-                   {"reference", charge.reference},
-                   {"amount", charge.amount_yen},
-                   {"currency", "JPY"},
-                   {"merchant", charge.merchant},
-                   {"status", charge.status},
-                   {"created_at", charge.created_at}};
-  if (!charge.decline_code.empty()) {
-    out["decline_code"] = charge.decline_code;
-    out["message"] = "the card was declined (" + charge.decline_code + ")";
-  }
-  return out;
-}
-
-Charge charge_from_json(const json::object& object) {
-  Charge charge;
-  charge.id = std::string(object.at("id").as_string());
-  charge.reference = std::string(object.at("reference").as_string());
-  charge.amount_yen = object.at("amount").as_int64();
-  charge.merchant = std::string(object.at("merchant").as_string());
-  charge.status = std::string(object.at("status").as_string());
-  if (const auto* code = object.if_contains("decline_code"))
-    charge.decline_code = std::string(code->as_string());
-  charge.created_at = std::string(object.at("created_at").as_string());
-  return charge;
-}
+// Acquirers bound their fields; a longer refund reference is an invalid request.
+constexpr std::size_t kReferenceBytesMax = 255;
+constexpr std::string_view kChargesPrefix = "/v1/charges/";
+constexpr std::string_view kRefundsPrefix = "/v1/refunds/";
+constexpr std::string_view kReferenceQuery = "reference=";
 
 runtime::HttpResponse reply(unsigned status, const json::value& body) {
   runtime::HttpResponse response;
@@ -64,6 +48,17 @@ runtime::HttpResponse bad_request(std::string message) {
   return reply(400, json::object{{"error", "invalid_request"}, {"message", std::move(message)}});
 }
 
+runtime::HttpResponse not_found(std::string_view message = "no such resource") {
+  return reply(404, json::object{{"error", "not_found"}, {"message", message}});
+}
+
+runtime::HttpResponse conflict(std::string error, const Charge& charge, std::string message) {
+  return reply(409, json::object{{"error", std::move(error)},
+                                 {"charge", charge.id},
+                                 {"charge_status", charge.status},
+                                 {"message", std::move(message)}});
+}
+
 std::string now_utc() {
   const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
   const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
@@ -74,38 +69,167 @@ std::string now_utc() {
   return buffer;
 }
 
+bool is_positive_amount(const json::value* amount) {
+  return amount != nullptr && amount->is_int64() && amount->as_int64() > 0;
+}
+
+bool is_reference(const json::value* reference) {
+  return reference != nullptr && reference->is_string() && !reference->as_string().empty() &&
+         reference->as_string().size() <= kReferenceBytesMax;
+}
+
+// A capture body is optional: empty, {} or without "amount" captures the whole authorization.
+std::optional<std::string> parse_capture_body(const std::string& body,
+                                              std::optional<std::int64_t>& amount_yen) {
+  if (body.empty()) return std::nullopt;
+  json::error_code ec;
+  const json::value parsed = json::parse(body, ec);
+  if (ec || !parsed.is_object()) return "body must be a JSON object";
+  const json::value* amount = parsed.as_object().if_contains("amount");
+  if (amount == nullptr) return std::nullopt;
+  if (!is_positive_amount(amount)) return "amount must be a positive integer";
+  amount_yen = amount->as_int64();
+  return std::nullopt;
+}
+
+std::optional<std::string> parse_refund_body(const std::string& body, RefundAttempt& attempt) {
+  json::error_code ec;
+  const json::value parsed = json::parse(body, ec);
+  if (ec || !parsed.is_object()) return "body must be a JSON object";
+  const json::object& object = parsed.as_object();
+  const json::value* charge = object.if_contains("charge");
+  const json::value* amount = object.if_contains("amount");
+  const json::value* reference = object.if_contains("reference");
+  if (charge == nullptr || !charge->is_string() || charge->as_string().empty()) return "charge is required";
+  if (!is_positive_amount(amount)) return "amount must be a positive integer";
+  if (!is_reference(reference)) {
+    return "reference is required, at most " + std::to_string(kReferenceBytesMax) + " bytes";
+  }
+  attempt = RefundAttempt{std::string(charge->as_string()), std::string(reference->as_string()),
+                          amount->as_int64()};
+  return std::nullopt;
+}
+
+// The answer to a capture or a void; `done_verb` ("captured", "voided") names it in messages.
+runtime::HttpResponse charge_change_reply(const ChargeChange& change, std::string_view done_verb) {
+  const Charge& charge = change.charge;
+  switch (change.outcome) {
+    case BookOutcome::done:
+    case BookOutcome::replayed:
+      return reply(200, charge_json(charge));
+    case BookOutcome::not_found:
+      return not_found("no such charge");
+    case BookOutcome::already_captured:
+      return conflict("already_captured", charge,
+                      done_verb == "voided" ? "the charge is captured: refund it instead"
+                                            : "the charge was captured with another amount");
+    case BookOutcome::wrong_state:
+      return conflict("charge_" + charge.status, charge,
+                      "a " + charge.status + " charge cannot be " + std::string(done_verb));
+    case BookOutcome::invalid_amount:
+      return reply(400, json::object{{"error", "invalid_amount"},
+                                     {"message", "amount must be 1.." + std::to_string(charge.amount_yen)}});
+    case BookOutcome::reference_conflict:
+    case BookOutcome::exceeds_capture:
+      break;  // refunds only
+  }
+  return reply(500, json::object{{"error", "internal"}, {"message", "unexpected book outcome"}});
+}
+
+runtime::HttpResponse refund_reply(const RefundDecision& decision) {
+  const Refund& refund = decision.refund;
+  switch (decision.outcome) {
+    case BookOutcome::done:
+      return reply(201, refund_json(refund));
+    case BookOutcome::replayed:
+      return reply(200, refund_json(refund));
+    case BookOutcome::not_found:
+      return not_found("no such charge");
+    case BookOutcome::reference_conflict:
+      return reply(409, json::object{{"error", "reference_conflict"},
+                                     {"message", "reference already used for another refund"}});
+    case BookOutcome::wrong_state:
+      return conflict("charge_not_captured", decision.charge, "only a captured charge can be refunded");
+    case BookOutcome::invalid_amount:
+      return bad_request("amount must be a positive integer");
+    case BookOutcome::exceeds_capture: {
+      const Charge& charge = decision.charge;
+      const std::int64_t refundable_yen = charge.amount_captured_yen - charge.amount_refunded_yen;
+      return reply(402, json::object{{"object", "refund"},
+                                     {"charge", refund.charge_id},
+                                     {"reference", refund.reference},
+                                     {"amount", refund.amount_yen},
+                                     {"status", "declined"},
+                                     {"decline_code", "refund_exceeds_capture"},
+                                     {"message", "refund of " + std::to_string(refund.amount_yen) +
+                                                     " yen exceeds the " + std::to_string(refundable_yen) +
+                                                     " yen left to refund"}});
+    }
+    case BookOutcome::already_captured:
+      break;  // captures and voids only
+  }
+  return reply(500, json::object{{"error", "internal"}, {"message", "unexpected book outcome"}});
+}
+
+// The reference of "reference=…", or nullopt for no query (list everything).
+std::optional<std::string> reference_query(std::string_view query) {
+  if (!query.starts_with(kReferenceQuery)) return std::nullopt;
+  return std::string(query.substr(kReferenceQuery.size()));
+}
+
+json::object list_json(json::array data) {
+  return json::object{{"object", "list"}, {"data", std::move(data)}};
+}
+
 class CardAcquirerSim {
  public:
-  CardAcquirerSim(const SimOptions& options) : options_(options), book_(options.seed, options.decline_rate) {
-    std::filesystem::create_directories(options.state_dir);
-    journal_path_ = (std::filesystem::path(options.state_dir) / "charges.jsonl").string();
-    std::ifstream in(journal_path_);
-    std::string line;
-    while (std::getline(in, line)) {
-      if (line.empty()) continue;
-      json::error_code ec;
-      const json::value value = json::parse(line, ec);
-      if (ec || !value.is_object()) continue;  // a torn last line after a crash
-      book_.restore(charge_from_json(value.as_object()));
-    }
-    journal_.open(journal_path_, std::ios::app);
+  explicit CardAcquirerSim(const SimOptions& options)
+      : options_(options), book_(options.seed, options.decline_rate) {
+    const std::filesystem::path dir(options.state_dir);
+    std::filesystem::create_directories(dir);
+    std::ifstream charge_lines(dir / "charges.jsonl");
+    std::ifstream refund_lines(dir / "refunds.jsonl");
+    const JournalLoad load = load_journals(book_, charge_lines, refund_lines);
+    log::info("journals_loaded", {{"charges", std::uint64_t{load.charges}},
+                                  {"refunds", std::uint64_t{load.refunds}},
+                                  {"skipped_lines", std::uint64_t{load.skipped_lines}}});
+    charges_journal_.open(dir / "charges.jsonl", std::ios::app);
+    refunds_journal_.open(dir / "refunds.jsonl", std::ios::app);
   }
 
   runtime::HttpResponse handle(const runtime::HttpRequest& request) {
     const std::string_view path = request.path();
+    const bool post = request.method == "POST";
+    const bool get = request.method == "GET";
     if (path == "/healthz") return reply(200, json::object{{"status", "ok"}});
-    if (path == "/v1/charges" && request.method == "POST") return create(request.body);
-    if (path == "/v1/charges" && request.method == "GET") return list(request.query());
-    if (path.starts_with("/v1/charges/") && request.method == "GET") {
-      const auto charge = book_.by_id(std::string(path.substr(12)));
-      if (!charge) return reply(404, json::object{{"error", "not_found"}});
-      return reply(200, charge_json(*charge));
+    if (path == "/v1/charges" && post) return create_charge(request.body);
+    if (path == "/v1/charges" && get) return list_charges(request.query());
+    if (path == "/v1/refunds" && post) return create_refund(request.body);
+    if (path == "/v1/refunds" && get) return list_refunds(request.query());
+    if (path.starts_with(kChargesPrefix)) return handle_charge(path.substr(kChargesPrefix.size()), request);
+    if (path.starts_with(kRefundsPrefix) && get) {
+      const auto refund = book_.refund_by_id(std::string(path.substr(kRefundsPrefix.size())));
+      return refund ? reply(200, refund_json(*refund)) : not_found("no such refund");
     }
-    return reply(404, json::object{{"error", "not_found"}});
+    return not_found();
   }
 
  private:
-  runtime::HttpResponse create(const std::string& body) {
+  // "{id}", "{id}/capture" or "{id}/void".
+  runtime::HttpResponse handle_charge(std::string_view rest, const runtime::HttpRequest& request) {
+    const std::size_t slash = rest.find('/');
+    const std::string id(rest.substr(0, slash));
+    const std::string_view action = slash == std::string_view::npos ? "" : rest.substr(slash + 1);
+    if (action.empty() && request.method == "GET") {
+      const auto charge = book_.by_id(id);
+      return charge ? reply(200, charge_json(*charge)) : not_found("no such charge");
+    }
+    if (action == "capture" && request.method == "POST") return capture(id, request.body);
+    if (action == "void" && request.method == "POST") return void_charge(id);
+    return not_found();
+  }
+
+  runtime::HttpResponse create_charge(const std::string& body) {
     json::error_code ec;
     const json::value parsed = json::parse(body, ec);
     if (ec || !parsed.is_object()) return bad_request("body must be a JSON object");
@@ -119,9 +243,7 @@ class CardAcquirerSim {
     if (reference == nullptr || !reference->is_string() || reference->as_string().empty()) {
       return bad_request("reference is required");
     }
-    if (amount == nullptr || !amount->is_int64() || amount->as_int64() <= 0) {
-      return bad_request("amount must be a positive integer");
-    }
+    if (!is_positive_amount(amount)) return bad_request("amount must be a positive integer");
     if (currency == nullptr || !currency->is_string() || currency->as_string() != "JPY") {
       return bad_request("currency must be JPY");
     }
@@ -132,17 +254,14 @@ class CardAcquirerSim {
         std::string(reference->as_string()), amount->as_int64(),
         merchant != nullptr && merchant->is_string() ? std::string(merchant->as_string()) : "",
         std::string(token->as_string()), capture == nullptr || !capture->is_bool() || capture->as_bool()};
-    if (options_.latency_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(options_.latency_ms));
+    simulate_latency();
+    std::lock_guard lock(changes_mutex_);
     const ChargeDecision decision = book_.charge(attempt, now_utc());
     if (decision.conflict) {
       return reply(409, json::object{{"error", "reference_conflict"},
                                      {"message", "reference already charged with another amount"}});
     }
-    if (!decision.replayed) {
-      std::lock_guard lock(journal_mutex_);
-      journal_ << json::serialize(charge_json(decision.charge)) << '\n';
-      journal_.flush();
-    }
+    if (!decision.replayed) append(charges_journal_, charge_json(decision.charge));
     log::info(decision.replayed ? "charge_replayed" : "charge_decided",
               {{"charge", decision.charge.id},
                {"reference", decision.charge.reference},
@@ -152,22 +271,88 @@ class CardAcquirerSim {
     return reply(declined ? 402 : (decision.replayed ? 200 : 201), charge_json(decision.charge));
   }
 
-  runtime::HttpResponse list(std::string_view query) {
+  runtime::HttpResponse capture(const std::string& id, const std::string& body) {
+    std::optional<std::int64_t> amount_yen;
+    if (auto error = parse_capture_body(body, amount_yen)) return bad_request(std::move(*error));
+    simulate_latency();
+    std::lock_guard lock(changes_mutex_);
+    const ChargeChange change = book_.capture(id, amount_yen);
+    if (change.outcome == BookOutcome::done) append(charges_journal_, charge_json(change.charge));
+    log_change("capture", id, change);
+    return charge_change_reply(change, "captured");
+  }
+
+  runtime::HttpResponse void_charge(const std::string& id) {
+    simulate_latency();
+    std::lock_guard lock(changes_mutex_);
+    const ChargeChange change = book_.void_authorization(id);
+    if (change.outcome == BookOutcome::done) append(charges_journal_, charge_json(change.charge));
+    log_change("void", id, change);
+    return charge_change_reply(change, "voided");
+  }
+
+  runtime::HttpResponse create_refund(const std::string& body) {
+    RefundAttempt attempt;
+    if (auto error = parse_refund_body(body, attempt)) return bad_request(std::move(*error));
+    simulate_latency();
+    std::lock_guard lock(changes_mutex_);
+    const RefundDecision decision = book_.refund(attempt, now_utc());
+    if (decision.outcome == BookOutcome::done) {
+      // The refund first: on reload it is the record the charge's refunded amount is summed from.
+      append(refunds_journal_, refund_json(decision.refund));
+      append(charges_journal_, charge_json(decision.charge));
+    }
+    log::info("refund_decided", {{"outcome", static_cast<int>(decision.outcome)},
+                                 {"refund", decision.refund.id},
+                                 {"charge", attempt.charge_id},
+                                 {"reference", attempt.reference},
+                                 {"amount_yen", attempt.amount_yen}});
+    return refund_reply(decision);
+  }
+
+  runtime::HttpResponse list_charges(std::string_view query) const {
     json::array data;
-    if (query.starts_with("reference=")) {
-      if (auto charge = book_.by_reference(std::string(query.substr(10))))
-        data.push_back(charge_json(*charge));
+    if (const auto reference = reference_query(query)) {
+      if (auto charge = book_.by_reference(*reference)) data.push_back(charge_json(*charge));
     } else {
       for (const Charge& charge : book_.all()) data.push_back(charge_json(charge));
     }
-    return reply(200, json::object{{"object", "list"}, {"data", std::move(data)}});
+    return reply(200, list_json(std::move(data)));
+  }
+
+  runtime::HttpResponse list_refunds(std::string_view query) const {
+    json::array data;
+    if (const auto reference = reference_query(query)) {
+      if (auto refund = book_.refund_by_reference(*reference)) data.push_back(refund_json(*refund));
+    } else {
+      for (const Refund& refund : book_.all_refunds()) data.push_back(refund_json(refund));
+    }
+    return reply(200, list_json(std::move(data)));
+  }
+
+  void simulate_latency() const {
+    if (options_.latency_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(options_.latency_ms));
+  }
+
+  // Called with changes_mutex_ held, so the journal's order is the book's order.
+  static void append(std::ofstream& journal, const json::object& record) {
+    journal << json::serialize(record) << '\n';
+    journal.flush();
+  }
+
+  static void log_change(std::string_view operation, const std::string& id, const ChargeChange& change) {
+    log::info("charge_changed", {{"operation", operation},
+                                 {"outcome", static_cast<int>(change.outcome)},
+                                 {"charge", id},
+                                 {"status", change.charge.status},
+                                 {"amount_captured_yen", change.charge.amount_captured_yen}});
   }
 
   SimOptions options_;
   AcquirerBook book_;
-  std::string journal_path_;
-  std::mutex journal_mutex_;
-  std::ofstream journal_;
+  std::mutex changes_mutex_;  // held from a book decision to its journal lines
+  std::ofstream charges_journal_;
+  std::ofstream refunds_journal_;
 };
 
 }  // namespace

@@ -7,117 +7,19 @@
 
 #include <boost/json.hpp>
 
-#include <pqxx/pqxx>
-
-#include "child_process.hpp"
-#include "kessai/runtime/http_client.hpp"
-#include "test_database.hpp"
+#include "stack_fixture.hpp"
 
 using namespace kessai;
 namespace json = boost::json;
 
+using testing::body_of;
+using testing::kBin;
+using testing::must_run;
+using testing::Stack;
+
 namespace {
 
-const std::string kBin = KESSAI_BIN_DIR;
-const std::string kSource = KESSAI_SOURCE_DIR;
-
-std::string must_run(const std::string& program, const std::vector<std::string>& args,
-                     const std::string& db_url) {
-  std::string output;
-  const int status =
-      testing::run_command(kBin + "/" + program, args, {"KESSAI_DATABASE_URL=" + db_url}, output);
-  INFO(program << " output:\n" << output);
-  REQUIRE(status == 0);
-  return output;
-}
-
-std::unique_ptr<testing::ChildProcess> start_simulator(const std::string& dir) {
-  auto sim = std::make_unique<testing::ChildProcess>(
-      kBin + "/kessai-sim",
-      std::vector<std::string>{"card-acquirer", "--listen", "127.0.0.1:0", "--port-file", dir + "/sim.port",
-                               "--state-dir", dir + "/sim"},
-      std::vector<std::string>{}, dir + "/sim.log");
-  return sim;
-}
-
-struct Stack {
-  Stack() : dir(testing::make_temp_dir("kessai-e2e")) {
-    must_run("kessai", {"migrate"}, database.url());
-    must_run("kessai", {"catalog", "load", kSource + "/ops/config/catalog.demo.toml"}, database.url());
-    simulator = start_simulator(dir);
-    const unsigned sim_port = testing::wait_for_port_file(dir + "/sim.port", std::chrono::seconds(30));
-    INFO(simulator->log_tail());
-    REQUIRE(sim_port != 0);
-    sim_url = "http://127.0.0.1:" + std::to_string(sim_port);
-
-    std::ifstream in(kSource + "/ops/config/kessaid.toml");
-    std::stringstream text;
-    text << in.rdbuf();
-    std::string config = text.str();
-    config.replace(config.find("@CARD_ACQUIRER_URL@"), 19, sim_url);
-    // A short timeout keeps the processor-down test quick.
-    config.replace(config.find("request_timeout_ms = 10000"), 26, "request_timeout_ms = 3000");
-    std::ofstream(dir + "/kessaid.toml") << config;
-
-    daemon = std::make_unique<testing::ChildProcess>(
-        kBin + "/kessaid",
-        std::vector<std::string>{"--config", dir + "/kessaid.toml", "--listen", "127.0.0.1:0", "--port-file",
-                                 dir + "/kessaid.port"},
-        std::vector<std::string>{"KESSAI_DATABASE_URL=" + database.url()}, dir + "/kessaid.log");
-    const unsigned port = testing::wait_for_port_file(dir + "/kessaid.port", std::chrono::seconds(30));
-    INFO(daemon->log_tail());
-    REQUIRE(port != 0);
-    url = "http://127.0.0.1:" + std::to_string(port);
-    api = std::make_unique<runtime::HttpClient>(url, runtime::ClientLimits{});
-  }
-  ~Stack() {
-    daemon->stop();
-    simulator->stop();
-    std::filesystem::remove_all(dir);
-  }
-
-  runtime::HttpResponse post(const std::string& body, const std::string& content_type = "application/json") {
-    auto response = api->request("POST", "/v1/payment_intents", body, content_type);
-    INFO(daemon->log_tail());
-    REQUIRE(response.ok());
-    return response.value();
-  }
-  runtime::HttpResponse get(const std::string& target) {
-    auto response = api->request("GET", target);
-    REQUIRE(response.ok());
-    return response.value();
-  }
-  std::int64_t count(const std::string& sql) {
-    pqxx::connection connection(database.url());
-    pqxx::read_transaction tx(connection);
-    return tx.exec(sql)[0][0].as<std::int64_t>();
-  }
-  json::array simulator_charges(const std::string& reference) {
-    runtime::HttpClient client(sim_url, runtime::ClientLimits{});
-    auto response = client.request("GET", "/v1/charges?reference=" + reference);
-    REQUIRE(response.ok());
-    return json::parse(response->body).as_object().at("data").as_array();
-  }
-
-  testing::TestDatabase database{false};
-  std::string dir;
-  std::string sim_url;
-  std::string url;
-  std::unique_ptr<testing::ChildProcess> simulator;
-  std::unique_ptr<testing::ChildProcess> daemon;
-  std::unique_ptr<runtime::HttpClient> api;
-};
-
-std::string payment(const std::string& token, std::int64_t amount = 3000) {
-  return R"({"amount": )" + std::to_string(amount) +
-         R"(, "currency": "JPY", "means": "card", "fee_code": "F001", "facility_id": "FAC001", "confirm": true,
-             "payment_method": {"card_token": ")" +
-         token + R"("}})";
-}
-
-json::object body_of(const runtime::HttpResponse& response) {
-  return json::parse(response.body).as_object();
-}
+std::string payment(const std::string& token, std::int64_t amount = 3000) { return testing::card_payment(token, amount); }
 
 }  // namespace
 
@@ -210,9 +112,7 @@ TEST_CASE_METHOD(Stack, "bad requests get a problem document with a stable code 
 
   CHECK(body_of(get("/v1/payment_intents/pi_doesnotexist")).at("code") == "payment_intent_not_found");
   CHECK(get("/v1/nothing").status == 404);
-  auto wrong_method = api->request("DELETE", "/v1/payment_intents");
-  REQUIRE(wrong_method.ok());
-  CHECK(wrong_method->status == 405);
+  CHECK(request("DELETE", "/v1/payment_intents").status == 405);
   CHECK(count("select count(*) from payment_intents") == 1);
 }
 
@@ -230,12 +130,7 @@ TEST_CASE_METHOD(Stack, "a processor that is down fails the payment cleanly and 
 TEST_CASE_METHOD(Stack, "the acquirer keeps its records across a restart") {
   const std::string id(body_of(post(payment("tok_visa"))).at("id").as_string());
   simulator->stop();
-  simulator = start_simulator(dir);
-  std::filesystem::remove(dir + "/sim.port");
-  // The restarted simulator listens on a new port; ask it directly.
-  const unsigned port = testing::wait_for_port_file(dir + "/sim.port", std::chrono::seconds(30));
-  REQUIRE(port != 0);
-  sim_url = "http://127.0.0.1:" + std::to_string(port);
+  start_simulator();  // on a new port, with the same state directory
   CHECK(simulator_charges(id).size() == 1);
 }
 

@@ -23,7 +23,10 @@ KESSAI_URL=$(printf '%s\n' "$env_lines" | sed -n 's/^KESSAI_URL=//p')
 [ -n "$KESSAI_URL" ] || { echo "FAIL: ops/stack up printed no KESSAI_URL"; exit 1; }
 printf '%s\n' "$env_lines" | grep -q "^KESSAI_DATABASE_URL=$db_url\$" || { echo "FAIL: wrong KESSAI_DATABASE_URL"; exit 1; }
 
+KESSAI_API_KEY=$(printf '%s\n' "$env_lines" | sed -n 's/^KESSAI_API_KEY=//p')
+[ -n "$KESSAI_API_KEY" ] || { echo "FAIL: ops/stack up printed no KESSAI_API_KEY"; exit 1; }
 response=$(curl -sS -w '\n%{http_code}' -X POST "$KESSAI_URL/v1/payment_intents" -H 'Content-Type: application/json' \
+  -H "Authorization: Bearer $KESSAI_API_KEY" \
   -d '{"amount": 3000, "currency": "JPY", "means": "card", "fee_code": "F001", "facility_id": "FAC001",
        "confirm": true, "payment_method": {"card_token": "tok_visa"}}')
 status=${response##*$'\n'}

@@ -36,6 +36,7 @@ struct Fixture {
     return command;
   }
 
+  Caller caller{"", "", true, {}, {}};
   testing::TestDatabase database;
   pqxx::connection connection;
   ledger::pg::ConnectionPool pool;
@@ -50,7 +51,7 @@ struct Fixture {
 }  // namespace
 
 TEST_CASE_METHOD(Fixture, "a captured payment stores its state, its history and one balanced journal") {
-  const CreateOutcome outcome = service.create(command());
+  const CreateOutcome outcome = service.create(caller, command());
   REQUIRE(outcome.intent.has_value());
   REQUIRE(outcome.intent->status == IntentStatus::succeeded);
   const auto stored = store.find_intent(outcome.intent->id);
@@ -72,7 +73,7 @@ TEST_CASE_METHOD(Fixture, "a captured payment stores its state, its history and 
 
 TEST_CASE_METHOD(Fixture, "a declined payment is stored failed, with no journal") {
   processor.next = {adapters::ChargeOutcome::declined, "ch_9", "card_declined", "declined"};
-  const CreateOutcome outcome = service.create(command());
+  const CreateOutcome outcome = service.create(caller, command());
   REQUIRE(outcome.intent.has_value());
   CHECK(store.find_intent(outcome.intent->id)->status == IntentStatus::failed);
   CHECK(store.find_intent(outcome.intent->id)->failure_code == "card_declined");
@@ -82,17 +83,17 @@ TEST_CASE_METHOD(Fixture, "a declined payment is stored failed, with no journal"
 TEST_CASE_METHOD(Fixture, "catalogue errors write nothing") {
   auto bad = command();
   bad.fee_code = *FeeCode::parse("NOPE");
-  CHECK(service.create(bad).error->code == ErrorCode::unknown_fee_code);
+  CHECK(service.create(caller, bad).error->code == ErrorCode::unknown_fee_code);
   bad = command();
   bad.facility = std::nullopt;
   bad.procedure = ProcedureId::parse("PROC999");
-  CHECK(service.create(bad).error->code == ErrorCode::unknown_procedure);
+  CHECK(service.create(caller, bad).error->code == ErrorCode::unknown_procedure);
   CHECK(count("select count(*) from payment_intents") == 0);
 }
 
 TEST_CASE_METHOD(Fixture, "a transition from a status the intent is no longer in changes nothing") {
   processor.next = {adapters::ChargeOutcome::unknown, "", "", "timeout"};
-  const CreateOutcome outcome = service.create(command());
+  const CreateOutcome outcome = service.create(caller, command());
   PaymentIntent intent = *outcome.intent;
   REQUIRE(intent.status == IntentStatus::processing);
   intent.status = IntentStatus::succeeded;

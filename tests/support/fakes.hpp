@@ -18,8 +18,24 @@ class ScriptedProcessor final : public adapters::Processor {
     requests.push_back(request);
     return next;
   }
+  adapters::OperationResult capture(const adapters::CaptureRequest& request) override {
+    captures.push_back(request);
+    return next_operation;
+  }
+  adapters::OperationResult void_authorization(const adapters::VoidRequest& request) override {
+    voids.push_back(request);
+    return next_operation;
+  }
+  adapters::OperationResult refund(const adapters::RefundRequest& request) override {
+    refunds.push_back(request);
+    return next_operation;
+  }
   adapters::ChargeResult next{adapters::ChargeOutcome::approved, "ch_1", "", ""};
+  adapters::OperationResult next_operation{adapters::ChargeOutcome::approved, "op_1", "", ""};
   std::vector<adapters::ChargeRequest> requests;
+  std::vector<adapters::CaptureRequest> captures;
+  std::vector<adapters::VoidRequest> voids;
+  std::vector<adapters::RefundRequest> refunds;
 
  private:
   ProcessorId id_;

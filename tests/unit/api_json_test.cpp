@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 
 #include "kessai/engine/api.hpp"
+#include "kessai/engine/openapi.hpp"
 
 using namespace kessai;
 using namespace kessai::engine;
@@ -139,4 +140,49 @@ TEST_CASE("the error catalogue is stable, unique and documented") {
     INFO("docs/errors.md must document `" << name << "`");
     CHECK(text.str().find("`" + std::string(name) + "`") != std::string::npos);
   }
+}
+
+TEST_CASE("/openapi.json describes every route the server has, and every error code") {
+  const boost::json::value document = boost::json::parse(openapi_document());
+  const auto& paths = document.at("paths").as_object();
+  for (const RouteInfo& route : Api::routes()) {
+    INFO(route.method << " " << route.pattern);
+    const auto* path = paths.if_contains(route.pattern);
+    REQUIRE(path != nullptr);
+    std::string method(route.method);
+    for (char& c : method) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    CHECK(path->as_object().contains(method));
+  }
+  const std::string text(openapi_document());
+  for (const ErrorInfo& info : all_errors()) {
+    INFO("openapi.json must list the error code " << info.name);
+    CHECK(text.find("\"" + std::string(info.name) + "\"") != std::string::npos);
+  }
+}
+
+TEST_CASE("list filters parse, including an empty query") {
+  auto empty = parse_intent_filter("");
+  REQUIRE(empty.ok());
+  CHECK(empty->limit == kListLimitDefault);
+  auto full = parse_intent_filter("limit=5&status=succeeded&means=card&facility_id=FAC001&starting_after=pi_x");
+  REQUIRE(full.ok());
+  CHECK(full->limit == 5);
+  CHECK(full->status == IntentStatus::succeeded);
+  CHECK(full->starting_after == "pi_x");
+  CHECK(parse_intent_filter("limit=abc").error().code == ErrorCode::invalid_parameter);
+  CHECK(parse_intent_filter("colour=red").error().code == ErrorCode::unknown_parameter);
+}
+
+TEST_CASE("lifecycle bodies: empty means no parameters, anything unknown is refused") {
+  CHECK(parse_capture("").value() == std::nullopt);
+  CHECK(parse_capture(R"({"amount_to_capture": 100})").value() == Yen(100));
+  CHECK(parse_capture(R"({"amount_to_capture": 1.5})").error().code == ErrorCode::invalid_parameter);
+  CHECK(parse_cancel("{}").value() == std::nullopt);
+  CHECK(parse_cancel(R"({"cancellation_reason": "duplicate"})").value() == CancellationReason::duplicate);
+  CHECK(parse_cancel(R"({"reason": "duplicate"})").error().code == ErrorCode::unknown_parameter);
+  CHECK(parse_confirm(R"({"payment_method": {"card_token": "tok_visa"}})").value().card_token == "tok_visa");
+  CHECK(parse_refund(R"({"amount": 5})").error().code == ErrorCode::missing_parameter);
+  CHECK(parse_refund(R"({"payment_intent": "pi_1", "amount": 5, "reason": "x"})")->amount == Yen(5));
+  CHECK(parse_webhook_endpoint(R"({"url": "http://h:1/x", "events": ["refund.failed"]})").ok());
+  CHECK_FALSE(parse_webhook_endpoint(R"({"url": "ftp://h/x", "events": ["refund.failed"]})").ok());
 }

@@ -29,7 +29,43 @@ class MemoryStore final : public PaymentStore {
     const auto found = intents.find(id);
     return found == intents.end() ? std::nullopt : std::optional(found->second);
   }
+  IntentPage list_intents(const IntentFilter& filter) override {
+    IntentPage page;
+    for (const auto& [id, intent] : intents) {
+      if (intent.owner == filter.owner) page.items.push_back(intent);
+    }
+    return page;
+  }
+  RefundReservation reserve_refund(Refund& refund, Yen& available) override {
+    const PaymentIntent& intent = intents.at(refund.payment_intent_id);
+    if (intent.status != IntentStatus::succeeded) return RefundReservation::not_refundable;
+    Yen pending{0};
+    for (const auto& [id, existing] : refunds) {
+      if (existing.payment_intent_id == intent.id && existing.status == RefundStatus::pending) {
+        pending = *pending.checked_add(existing.amount);
+      }
+    }
+    available = *intent.amount_captured.checked_sub(intent.amount_refunded)->checked_sub(pending);
+    if (refund.amount.is_zero()) refund.amount = available;
+    if (!refund.amount.is_positive() || refund.amount > available) return RefundReservation::exceeds;
+    refunds.insert_or_assign(refund.id, refund);
+    return RefundReservation::reserved;
+  }
+  void record_refund(const Refund& refund, const std::optional<ledger::Journal>& journal) override {
+    REQUIRE(refunds.at(refund.id).status == RefundStatus::pending);
+    refunds.insert_or_assign(refund.id, refund);
+    if (refund.status == RefundStatus::succeeded) {
+      PaymentIntent& intent = intents.at(refund.payment_intent_id);
+      intent.amount_refunded = *intent.amount_refunded.checked_add(refund.amount);
+    }
+    if (journal) journals.push_back(*journal);
+  }
+  std::optional<Refund> find_refund(const std::string& id) override {
+    const auto found = refunds.find(id);
+    return found == refunds.end() ? std::nullopt : std::optional(found->second);
+  }
   std::map<std::string, PaymentIntent> intents;
+  std::map<std::string, Refund> refunds;
   std::vector<ledger::Journal> journals;
 };
 
@@ -46,6 +82,13 @@ struct Fixture {
     router.add(Means::card, &processor);
   }
   CreateIntentCommand command() const { return testing::card_payment_command(); }
+  CreateIntentCommand manual_command() const {
+    CreateIntentCommand manual = testing::card_payment_command();
+    manual.capture_method = CaptureMethod::manual;
+    return manual;
+  }
+  Caller caller{"key_test", "test backend", true, {}, {}};
+  Caller stranger{"key_other", "another backend", true, {}, {}};
   MemoryStore store;
   testing::ScriptedProcessor processor{"card-test"};
   Router router;
@@ -57,7 +100,7 @@ struct Fixture {
 }  // namespace
 
 TEST_CASE_METHOD(Fixture, "an approved card payment succeeds with one balanced capture journal") {
-  const CreateOutcome outcome = service.create(command());
+  const CreateOutcome outcome = service.create(caller, command());
   REQUIRE_FALSE(outcome.error.has_value());
   REQUIRE(outcome.intent.has_value());
   CHECK(outcome.intent->status == IntentStatus::succeeded);
@@ -73,7 +116,7 @@ TEST_CASE_METHOD(Fixture, "an approved card payment succeeds with one balanced c
 
 TEST_CASE_METHOD(Fixture, "a decline fails the intent and writes no journal") {
   processor.next = {adapters::ChargeOutcome::declined, "ch_2", "insufficient_funds", "no money"};
-  const CreateOutcome outcome = service.create(command());
+  const CreateOutcome outcome = service.create(caller, command());
   REQUIRE(outcome.error.has_value());
   CHECK(outcome.error->code == ErrorCode::card_declined);
   REQUIRE(outcome.intent.has_value());
@@ -86,7 +129,7 @@ TEST_CASE_METHOD(Fixture, "a decline fails the intent and writes no journal") {
 TEST_CASE_METHOD(Fixture,
                  "a processor that never saw the request fails the intent as processor_unavailable") {
   processor.next = {adapters::ChargeOutcome::not_sent, "", "", "connection refused"};
-  const CreateOutcome outcome = service.create(command());
+  const CreateOutcome outcome = service.create(caller, command());
   CHECK(outcome.error->code == ErrorCode::processor_unavailable);
   CHECK(outcome.intent->status == IntentStatus::failed);
   CHECK(store.journals.empty());
@@ -94,7 +137,7 @@ TEST_CASE_METHOD(Fixture,
 
 TEST_CASE_METHOD(Fixture, "a request the processor refuses fails as processor_error, not as a decline") {
   processor.next = {adapters::ChargeOutcome::rejected, "", "", "HTTP 400"};
-  const CreateOutcome outcome = service.create(command());
+  const CreateOutcome outcome = service.create(caller, command());
   CHECK(outcome.error->code == ErrorCode::processor_error);
   CHECK(outcome.intent->status == IntentStatus::failed);
   CHECK(outcome.intent->failure_code == "processor_error");
@@ -103,7 +146,7 @@ TEST_CASE_METHOD(Fixture, "a request the processor refuses fails as processor_er
 
 TEST_CASE_METHOD(Fixture, "an unknown outcome leaves the intent processing, neither failed nor succeeded") {
   processor.next = {adapters::ChargeOutcome::unknown, "", "", "timeout"};
-  const CreateOutcome outcome = service.create(command());
+  const CreateOutcome outcome = service.create(caller, command());
   CHECK_FALSE(outcome.error.has_value());
   CHECK(outcome.intent->status == IntentStatus::processing);
   CHECK(store.intents.at(outcome.intent->id).status == IntentStatus::processing);
@@ -112,7 +155,7 @@ TEST_CASE_METHOD(Fixture, "an unknown outcome leaves the intent processing, neit
 
 TEST_CASE_METHOD(Fixture, "bad input writes nothing and never reaches the processor") {
   const auto expect_error = [&](CreateIntentCommand bad, ErrorCode code) {
-    const CreateOutcome outcome = service.create(bad);
+    const CreateOutcome outcome = service.create(caller, bad);
     REQUIRE(outcome.error.has_value());
     CHECK(outcome.error->code == code);
     CHECK_FALSE(outcome.intent.has_value());
@@ -149,8 +192,126 @@ TEST_CASE_METHOD(Fixture, "bad input writes nothing and never reaches the proces
 TEST_CASE_METHOD(Fixture, "an intent created without confirm waits for confirmation") {
   auto unconfirmed = command();
   unconfirmed.confirm = false;
-  const CreateOutcome outcome = service.create(unconfirmed);
+  const CreateOutcome outcome = service.create(caller, unconfirmed);
   CHECK(outcome.intent->status == IntentStatus::requires_confirmation);
   CHECK(processor.requests.empty());
   CHECK(store.journals.empty());
+}
+
+TEST_CASE_METHOD(Fixture, "a key charges only the facilities and procedures in its scope") {
+  Caller narrow{"key_narrow", "pool counter", false, {"FAC002"}, {"PROC001"}};
+  const IntentOutcome refused = service.create(narrow, command());
+  REQUIRE(refused.error.has_value());
+  CHECK(refused.error->code == ErrorCode::scope_forbidden);
+  CHECK(store.intents.empty());
+  narrow.facility_ids.push_back("FAC001");
+  CHECK_FALSE(service.create(narrow, command()).error.has_value());
+}
+
+TEST_CASE_METHOD(Fixture, "another key's intent is invisible: not found, never forbidden") {
+  const std::string id = service.create(caller, command()).intent->id;
+  CHECK(service.retrieve(stranger, id).error->code == ErrorCode::payment_intent_not_found);
+  CHECK(service.cancel(stranger, id, std::nullopt).error->code == ErrorCode::payment_intent_not_found);
+  CHECK(service.refund(stranger, {id, std::nullopt, "", "{}"}).error->code == ErrorCode::payment_intent_not_found);
+  CHECK(service.retrieve(caller, id).intent->id == id);
+}
+
+TEST_CASE_METHOD(Fixture, "confirm submits an unconfirmed intent, and only once") {
+  auto unconfirmed = command();
+  unconfirmed.confirm = false;
+  const std::string id = service.create(caller, unconfirmed).intent->id;
+  CHECK(service.confirm(caller, id, {""}).error->code == ErrorCode::payment_method_required);
+  const IntentOutcome confirmed = service.confirm(caller, id, {"tok_visa"});
+  REQUIRE_FALSE(confirmed.error.has_value());
+  CHECK(confirmed.intent->status == IntentStatus::succeeded);
+  CHECK(store.journals.size() == 1);
+  const IntentOutcome again = service.confirm(caller, id, {"tok_visa"});
+  CHECK(again.error->code == ErrorCode::payment_intent_unexpected_state);
+  CHECK(processor.requests.size() == 1);
+}
+
+TEST_CASE_METHOD(Fixture, "manual capture: authorize, then capture part; the journal carries the captured amount") {
+  const IntentOutcome authorized = service.create(caller, manual_command());
+  REQUIRE(authorized.intent->status == IntentStatus::requires_capture);
+  CHECK(store.journals.empty());
+  const std::string id = authorized.intent->id;
+  CHECK(service.capture(caller, id, Yen(3001)).error->code == ErrorCode::amount_invalid);
+  CHECK(service.capture(caller, id, Yen(0)).error->code == ErrorCode::amount_invalid);
+  const IntentOutcome captured = service.capture(caller, id, Yen(2000));
+  REQUIRE_FALSE(captured.error.has_value());
+  CHECK(captured.intent->status == IntentStatus::succeeded);
+  CHECK(captured.intent->amount_captured == Yen(2000));
+  REQUIRE(store.journals.size() == 1);
+  CHECK(store.journals[0].postings()[0].amount == Yen(2000));
+  REQUIRE(processor.captures.size() == 1);
+  CHECK(processor.captures[0].processor_reference == "ch_1");
+  CHECK(service.capture(caller, id, std::nullopt).error->code == ErrorCode::payment_intent_unexpected_state);
+}
+
+TEST_CASE_METHOD(Fixture, "a capture the processor does not confirm leaves the intent capturable") {
+  const std::string id = service.create(caller, manual_command()).intent->id;
+  processor.next_operation = {adapters::ChargeOutcome::unknown, "", "", "timeout"};
+  CHECK(service.capture(caller, id, std::nullopt).error->code == ErrorCode::processor_unavailable);
+  CHECK(store.intents.at(id).status == IntentStatus::requires_capture);
+  processor.next_operation = {adapters::ChargeOutcome::approved, "", "", ""};
+  CHECK(service.capture(caller, id, std::nullopt).intent->status == IntentStatus::succeeded);
+}
+
+TEST_CASE_METHOD(Fixture, "cancel: before confirmation, and after authorization with a void") {
+  auto unconfirmed = command();
+  unconfirmed.confirm = false;
+  const std::string plain = service.create(caller, unconfirmed).intent->id;
+  const IntentOutcome canceled = service.cancel(caller, plain, CancellationReason::abandoned);
+  CHECK(canceled.intent->status == IntentStatus::canceled);
+  CHECK(canceled.intent->cancellation_reason == "abandoned");
+  CHECK(processor.voids.empty());
+
+  const std::string authorized = service.create(caller, manual_command()).intent->id;
+  CHECK(service.cancel(caller, authorized, std::nullopt).intent->status == IntentStatus::canceled);
+  CHECK(processor.voids.size() == 1);
+  CHECK(service.capture(caller, authorized, std::nullopt).error->code == ErrorCode::payment_intent_unexpected_state);
+
+  const std::string paid = service.create(caller, command()).intent->id;
+  CHECK(service.cancel(caller, paid, std::nullopt).error->code == ErrorCode::payment_intent_unexpected_state);
+  CHECK(store.journals.size() == 1);  // only the paid one
+}
+
+TEST_CASE_METHOD(Fixture, "partial refunds add up to the captured amount and no further") {
+  const std::string id = service.create(caller, command()).intent->id;
+  const RefundOutcome first = service.refund(caller, {id, Yen(1000), "requested_by_customer", "{}"});
+  REQUIRE_FALSE(first.error.has_value());
+  CHECK(first.refund->status == RefundStatus::succeeded);
+  CHECK(first.refund->amount == Yen(1000));
+  const RefundOutcome too_much = service.refund(caller, {id, Yen(2001), "", "{}"});
+  CHECK(too_much.error->code == ErrorCode::refund_exceeds_captured);
+  const RefundOutcome rest = service.refund(caller, {id, std::nullopt, "", "{}"});
+  REQUIRE_FALSE(rest.error.has_value());
+  CHECK(rest.refund->amount == Yen(2000));
+  CHECK(store.intents.at(id).amount_refunded == Yen(3000));
+  CHECK(service.refund(caller, {id, std::nullopt, "", "{}"}).error->code == ErrorCode::refund_exceeds_captured);
+  CHECK(service.refund(caller, {id, Yen(-1), "", "{}"}).error->code == ErrorCode::amount_invalid);
+  // capture + two refunds: three balanced journals, the refunds reversing the capture.
+  REQUIRE(store.journals.size() == 3);
+  CHECK(store.journals[1].kind() == "refund");
+  CHECK(store.journals[1].postings()[0].account.str() == "revenue:fee:F001");
+  CHECK(store.journals[1].postings()[0].amount == Yen(1000));
+}
+
+TEST_CASE_METHOD(Fixture, "a declined refund is recorded failed, with no journal") {
+  const std::string id = service.create(caller, command()).intent->id;
+  processor.next_operation = {adapters::ChargeOutcome::declined, "", "refund_exceeds_capture", "no"};
+  const RefundOutcome outcome = service.refund(caller, {id, Yen(100), "", "{}"});
+  CHECK(outcome.error->code == ErrorCode::processor_declined);
+  CHECK(outcome.refund->status == RefundStatus::failed);
+  CHECK(store.intents.at(id).amount_refunded == Yen(0));
+  CHECK(store.journals.size() == 1);
+}
+
+TEST_CASE_METHOD(Fixture, "an unpaid intent cannot be refunded") {
+  auto unconfirmed = command();
+  unconfirmed.confirm = false;
+  const std::string id = service.create(caller, unconfirmed).intent->id;
+  CHECK(service.refund(caller, {id, std::nullopt, "", "{}"}).error->code ==
+        ErrorCode::payment_intent_unexpected_state);
+  CHECK(processor.refunds.empty());
 }

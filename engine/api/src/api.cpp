@@ -1,14 +1,83 @@
 #include "kessai/engine/api.hpp"
 
+#include <array>
 #include <chrono>
 
+#include "kessai/runtime/crypto.hpp"
 #include "kessai/runtime/log.hpp"
 
 namespace kessai::engine {
 
 namespace {
 
-constexpr std::string_view kIntentsPath = "/v1/payment_intents";
+// The order of kRoutes is the order of RouteId.
+enum class RouteId : std::size_t {
+  healthz,
+  readyz,
+  openapi,
+  create_intent,
+  list_intents,
+  get_intent,
+  confirm_intent,
+  capture_intent,
+  cancel_intent,
+  create_refund,
+  get_refund,
+  create_webhook_endpoint,
+  list_webhook_endpoints,
+  delete_webhook_endpoint,
+};
+
+constexpr std::array<RouteInfo, 14> kRoutes{{
+    {"GET", "/healthz"},
+    {"GET", "/readyz"},
+    {"GET", "/openapi.json"},
+    {"POST", "/v1/payment_intents"},
+    {"GET", "/v1/payment_intents"},
+    {"GET", "/v1/payment_intents/{id}"},
+    {"POST", "/v1/payment_intents/{id}/confirm"},
+    {"POST", "/v1/payment_intents/{id}/capture"},
+    {"POST", "/v1/payment_intents/{id}/cancel"},
+    {"POST", "/v1/refunds"},
+    {"GET", "/v1/refunds/{id}"},
+    {"POST", "/v1/webhook_endpoints"},
+    {"GET", "/v1/webhook_endpoints"},
+    {"DELETE", "/v1/webhook_endpoints/{id}"},
+}};
+
+bool is_public(RouteId route) {
+  return route == RouteId::healthz || route == RouteId::readyz || route == RouteId::openapi;
+}
+
+std::vector<std::string_view> split_path(std::string_view path) {
+  std::vector<std::string_view> segments;
+  std::size_t start = 1;
+  while (start <= path.size()) {
+    const std::size_t slash = path.find('/', start);
+    const std::size_t end = slash == std::string_view::npos ? path.size() : slash;
+    segments.push_back(path.substr(start, end - start));
+    start = end + 1;
+  }
+  return segments;
+}
+
+// Matches a path against a pattern; fills {params}.
+bool matches(std::string_view pattern, std::string_view path, std::map<std::string, std::string>& params) {
+  const auto want = split_path(pattern);
+  const auto have = split_path(path);
+  if (want.size() != have.size()) return false;
+  std::map<std::string, std::string> found;
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    if (want[i].starts_with('{')) {
+      if (have[i].empty()) return false;
+      found[std::string(want[i].substr(1, want[i].size() - 2))] = std::string(have[i]);
+    } else if (want[i] != have[i]) {
+      return false;
+    }
+  }
+  params = std::move(found);
+  return true;
+}
 
 runtime::HttpResponse json_response(unsigned status, std::string body) {
   runtime::HttpResponse response;
@@ -17,25 +86,39 @@ runtime::HttpResponse json_response(unsigned status, std::string body) {
   return response;
 }
 
-runtime::HttpResponse method_not_allowed(std::string_view allowed) {
-  runtime::HttpResponse response =
-      error_response({ErrorCode::method_not_allowed, "allowed: " + std::string(allowed), ""});
-  response.headers.emplace_back("Allow", std::string(allowed));
-  return response;
-}
-
 bool is_json(const runtime::HttpRequest& request) {
   const std::optional<std::string_view> type = request.header("content-type");
   if (!type) return false;
-  const std::string_view media = type->substr(0, type->find(';'));
-  return media == "application/json";
+  return type->substr(0, type->find(';')) == "application/json";
+}
+
+bool valid_idempotency_key(std::string_view key) {
+  if (key.empty() || key.size() > kIdempotencyKeyBytesMax) return false;
+  for (char c : key) {
+    if (c < 0x21 || c > 0x7e) return false;
+  }
+  return true;
+}
+
+// Failures that happened before anything durable: the idempotency claim is released so a retry runs.
+bool is_transient(const runtime::HttpResponse& response) {
+  return response.status == 500 || response.status == 503;
 }
 
 }  // namespace
 
+struct Api::Context {
+  const runtime::HttpRequest& request;
+  const Caller* caller;
+  const std::map<std::string, std::string>& params;
+  std::function<void(const std::string&)> on_recorded;
+};
+
+std::span<const RouteInfo> Api::routes() { return kRoutes; }
+
 void Api::handle(runtime::HttpRequest request, runtime::Responder respond) {
   const auto started = std::chrono::steady_clock::now();
-  // Wrap the responder once so every answer, from any path, is logged the same way.
+  // Wrapped once so every answer, from any path, is logged the same way (never with the key).
   runtime::Responder logged = [respond = std::move(respond), method = request.method,
                                path = std::string(request.path()), started](runtime::HttpResponse response) {
     const auto elapsed = std::chrono::steady_clock::now() - started;
@@ -43,38 +126,36 @@ void Api::handle(runtime::HttpRequest request, runtime::Responder respond) {
               {{"method", method},
                {"path", path},
                {"status", response.status},
-               {"duration_us", static_cast<std::int64_t>(
-                                   std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count())}});
+               {"duration_us",
+                static_cast<std::int64_t>(std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count())}});
     respond(std::move(response));
   };
 
-  const std::string_view path = request.path();
-  if (path == "/healthz") {
-    if (request.method != "GET") return logged(method_not_allowed("GET"));
-    return logged(json_response(200, R"({"status":"ok"})"));
-  }
-  if (path == "/readyz") {
-    if (request.method != "GET") return logged(method_not_allowed("GET"));
-    return run_blocking(std::move(logged), [this] { return ready(); });
-  }
-  if (path == kIntentsPath) {
-    if (request.method != "POST") return logged(method_not_allowed("POST"));
-    if (!is_json(request)) {
-      return logged(error_response(
-          {ErrorCode::unsupported_media_type, "send the body as Content-Type: application/json", ""}));
+  std::map<std::string, std::string> params;
+  std::string allowed;
+  for (std::size_t i = 0; i < kRoutes.size(); ++i) {
+    std::map<std::string, std::string> candidate;
+    if (!matches(kRoutes[i].pattern, request.path(), candidate)) continue;
+    if (kRoutes[i].method != request.method) {
+      allowed += (allowed.empty() ? "" : ", ") + std::string(kRoutes[i].method);
+      continue;
     }
-    return run_blocking(std::move(logged),
-                        [this, request = std::move(request)] { return create_intent(request); });
-  }
-  if (path.starts_with(std::string(kIntentsPath) + "/")) {
-    const std::string id(path.substr(kIntentsPath.size() + 1));
-    if (id.empty() || id.find('/') != std::string::npos) {
-      return logged(error_response({ErrorCode::not_found, "no endpoint " + std::string(path), ""}));
+    const auto route = static_cast<RouteId>(i);
+    if (route == RouteId::healthz) return logged(json_response(200, R"({"status":"ok"})"));
+    if (route == RouteId::openapi) return logged(json_response(200, services_.openapi_json));
+    if (request.method == "POST" && !request.body.empty() && !is_json(request)) {
+      return logged(error_response({ErrorCode::unsupported_media_type, "send the body as Content-Type: application/json", ""}));
     }
-    if (request.method != "GET") return logged(method_not_allowed("GET"));
-    return run_blocking(std::move(logged), [this, id] { return get_intent(id); });
+    return run_blocking(std::move(logged), [this, request = std::move(request), i, candidate = std::move(candidate)] {
+      return serve(request, i, candidate);
+    });
   }
-  logged(error_response({ErrorCode::not_found, "no endpoint " + std::string(path), ""}));
+  if (!allowed.empty()) {
+    runtime::HttpResponse response = error_response({ErrorCode::method_not_allowed, "allowed: " + allowed, ""});
+    response.headers.emplace_back("Allow", allowed);
+    return logged(std::move(response));
+  }
+  logged(error_response({ErrorCode::not_found, "no endpoint " + std::string(request.path()), ""}));
 }
 
 void Api::run_blocking(runtime::Responder respond, std::function<runtime::HttpResponse()> work) {
@@ -83,41 +164,195 @@ void Api::run_blocking(runtime::Responder respond, std::function<runtime::HttpRe
       respond(work());
     } catch (const StoreUnavailable& error) {
       log::error("database_unavailable", {{"error", error.what()}});
-      respond(error_response(
-          {ErrorCode::database_unavailable, "the database cannot be reached; retry later", ""}));
+      respond(error_response({ErrorCode::database_unavailable, "the database cannot be reached; retry later", ""}));
     } catch (const std::exception& error) {
       log::error("internal_error", {{"error", error.what()}});
-      respond(
-          error_response({ErrorCode::internal_error, "an internal error occurred; it has been logged", ""}));
+      respond(error_response({ErrorCode::internal_error, "an internal error occurred; it has been logged", ""}));
     }
   };
-  if (!workers_.try_post(job)) {
+  if (!services_.workers.try_post(job)) {
     respond(error_response({ErrorCode::overloaded, "too many requests in progress; retry with backoff", ""}));
   }
 }
 
-runtime::HttpResponse Api::create_intent(const runtime::HttpRequest& request) {
-  Result<CreateIntentCommand, ApiError> command = parse_create_intent(request.body);
-  if (!command.ok()) return error_response(command.error());
-  const CreateOutcome outcome = service_.create(command.value());
-  if (outcome.error) return error_response(*outcome.error, outcome.intent ? &*outcome.intent : nullptr);
-  return json_response(201, intent_json(*outcome.intent));
+std::optional<Caller> Api::authenticate(const runtime::HttpRequest& request, runtime::HttpResponse& failure) {
+  const std::optional<std::string_view> header = request.header("authorization");
+  if (!header || header->empty()) {
+    failure = error_response({ErrorCode::authentication_required, "send Authorization: Bearer <API key>", ""});
+    failure.headers.emplace_back("WWW-Authenticate", "Bearer");
+    return std::nullopt;
+  }
+  const std::string_view presented = header->starts_with("Bearer ") ? header->substr(7) : std::string_view();
+  const std::string hash = runtime::sha256_hex(presented);
+  const auto now = std::chrono::steady_clock::now();
+  {
+    std::lock_guard lock(auth_cache_mutex_);
+    if (const auto found = auth_cache_.find(hash); found != auth_cache_.end() && found->second.expires > now) {
+      return found->second.caller;
+    }
+  }
+  const std::optional<std::string> key_id = api_key_id_of(presented);
+  std::optional<Caller> caller = key_id ? services_.keys.authenticate(*key_id, hash) : std::nullopt;
+  if (!caller) {
+    failure = error_response({ErrorCode::invalid_api_key, "the API key is unknown or revoked", ""});
+    failure.headers.emplace_back("WWW-Authenticate", "Bearer error=\"invalid_token\"");
+    return std::nullopt;
+  }
+  std::lock_guard lock(auth_cache_mutex_);
+  if (auth_cache_.size() >= kAuthCacheEntriesMax) auth_cache_.clear();
+  auth_cache_[hash] = {*caller, now + kAuthCacheTtl};
+  return caller;
 }
 
-runtime::HttpResponse Api::get_intent(std::string_view id) {
-  const std::optional<PaymentIntent> intent = service_.find(std::string(id));
-  if (!intent) {
-    return error_response(
-        {ErrorCode::payment_intent_not_found, "no payment intent '" + std::string(id) + "'", "id"});
+runtime::HttpResponse Api::serve(const runtime::HttpRequest& request, std::size_t route,
+                                 const std::map<std::string, std::string>& params) {
+  if (static_cast<RouteId>(route) == RouteId::readyz) {
+    if (const std::optional<std::string> problem = services_.readiness()) {
+      return error_response({ErrorCode::database_unavailable, *problem, ""});
+    }
+    return json_response(200, R"({"status":"ready"})");
   }
-  return json_response(200, intent_json(*intent));
+  assert(!is_public(static_cast<RouteId>(route)));
+  runtime::HttpResponse failure;
+  const std::optional<Caller> caller = authenticate(request, failure);
+  if (!caller) return failure;
+  if (request.method == "POST") {
+    if (const std::optional<std::string_view> key = request.header("idempotency-key")) {
+      return with_idempotency(request, *caller, *key, route, params);
+    }
+  }
+  Context context{request, &*caller, params, {}};
+  return dispatch(route, context);
 }
 
-runtime::HttpResponse Api::ready() {
-  if (const std::optional<std::string> problem = readiness_()) {
-    return error_response({ErrorCode::database_unavailable, *problem, ""});
+runtime::HttpResponse Api::with_idempotency(const runtime::HttpRequest& request, const Caller& caller,
+                                            std::string_view key_view, std::size_t route,
+                                            const std::map<std::string, std::string>& params) {
+  if (!valid_idempotency_key(key_view)) {
+    return error_response({ErrorCode::idempotency_key_invalid, "Idempotency-Key must be 1-255 visible ASCII characters",
+                           "Idempotency-Key"});
   }
-  return json_response(200, R"({"status":"ready"})");
+  const std::string key(key_view);
+  const std::string fingerprint =
+      runtime::sha256_hex(request.method + " " + std::string(request.path()) + "\n" + request.body);
+  const IdempotencyRecord record = services_.idempotency.begin(caller.api_key_id, key, fingerprint);
+  switch (record.outcome) {
+    case IdempotencyBegin::mismatch:
+      return error_response({ErrorCode::idempotency_key_mismatch,
+                             "this Idempotency-Key was first used with other parameters; use a new key", ""});
+    case IdempotencyBegin::in_flight:
+      return error_response({ErrorCode::idempotency_key_in_use,
+                             "a request with this Idempotency-Key is still being processed; retry shortly", ""});
+    case IdempotencyBegin::replay: {
+      runtime::HttpResponse replayed{record.response.status, record.response.content_type, record.response.body, {}};
+      replayed.headers.emplace_back("Idempotent-Replayed", "true");
+      return replayed;
+    }
+    case IdempotencyBegin::recover: {
+      // An earlier attempt recorded the intent and then died: answer with what it became.
+      IntentOutcome recovered = services_.payments.retrieve(caller, record.recovery_point);
+      runtime::HttpResponse response = recovered.intent ? json_response(201, intent_json(*recovered.intent))
+                                                        : error_response(*recovered.error);
+      services_.idempotency.finish(caller.api_key_id, key, {response.status, response.content_type, response.body});
+      return response;
+    }
+    case IdempotencyBegin::started: break;
+  }
+  bool recorded = false;
+  Context context{request, &caller, params, [&](const std::string& object_id) {
+                    services_.idempotency.set_recovery_point(caller.api_key_id, key, object_id);
+                    recorded = true;
+                  }};
+  runtime::HttpResponse response;
+  try {
+    response = dispatch(route, context);
+  } catch (...) {
+    // Nothing durable happened yet: let a retry execute. Otherwise the claim expires into recovery.
+    if (!recorded) services_.idempotency.abandon(caller.api_key_id, key);
+    throw;
+  }
+  if (is_transient(response) && !recorded) {
+    services_.idempotency.abandon(caller.api_key_id, key);
+  } else {
+    services_.idempotency.finish(caller.api_key_id, key, {response.status, response.content_type, response.body});
+  }
+  return response;
+}
+
+runtime::HttpResponse Api::dispatch(std::size_t route, Context& context) {
+  const Caller& caller = *context.caller;
+  const std::string& body = context.request.body;
+  const auto id = [&] { return context.params.at("id"); };
+  const auto intent_answer = [](const IntentOutcome& outcome, unsigned ok_status) {
+    if (outcome.error) return error_response(*outcome.error, outcome.intent ? &*outcome.intent : nullptr);
+    return json_response(ok_status, intent_json(*outcome.intent));
+  };
+  switch (static_cast<RouteId>(route)) {
+    case RouteId::create_intent: {
+      auto command = parse_create_intent(body);
+      if (!command.ok()) return error_response(command.error());
+      return intent_answer(services_.payments.create(caller, command.value(), context.on_recorded), 201);
+    }
+    case RouteId::list_intents: {
+      auto filter = parse_intent_filter(context.request.query());
+      if (!filter.ok()) return error_response(filter.error());
+      auto page = services_.payments.list(caller, filter.value());
+      if (!page.ok()) return error_response(page.error());
+      return json_response(200, intent_list_json(page.value()));
+    }
+    case RouteId::get_intent: return intent_answer(services_.payments.retrieve(caller, id()), 200);
+    case RouteId::confirm_intent: {
+      auto method = parse_confirm(body);
+      if (!method.ok()) return error_response(method.error());
+      return intent_answer(services_.payments.confirm(caller, id(), method.value()), 200);
+    }
+    case RouteId::capture_intent: {
+      auto amount = parse_capture(body);
+      if (!amount.ok()) return error_response(amount.error());
+      return intent_answer(services_.payments.capture(caller, id(), amount.value()), 200);
+    }
+    case RouteId::cancel_intent: {
+      auto reason = parse_cancel(body);
+      if (!reason.ok()) return error_response(reason.error());
+      return intent_answer(services_.payments.cancel(caller, id(), reason.value()), 200);
+    }
+    case RouteId::create_refund: {
+      auto command = parse_refund(body);
+      if (!command.ok()) return error_response(command.error());
+      const RefundOutcome outcome = services_.payments.refund(caller, command.value());
+      if (outcome.error) return error_response(*outcome.error, nullptr, outcome.refund ? &*outcome.refund : nullptr);
+      return json_response(201, refund_json(*outcome.refund));
+    }
+    case RouteId::get_refund: {
+      const RefundOutcome outcome = services_.payments.retrieve_refund(caller, id());
+      if (outcome.error) return error_response(*outcome.error);
+      return json_response(200, refund_json(*outcome.refund));
+    }
+    case RouteId::create_webhook_endpoint: {
+      auto command = parse_webhook_endpoint(body);
+      if (!command.ok()) return error_response(command.error());
+      WebhookEndpoint endpoint{"we_" + runtime::random_token(24), caller.api_key_id, command->url, command->events,
+                               "whsec_" + runtime::random_token(32), true, ""};
+      services_.webhooks.insert_endpoint(endpoint);
+      for (const WebhookEndpoint& stored : services_.webhooks.endpoints_of(caller.api_key_id)) {
+        if (stored.id == endpoint.id) endpoint.created_at = stored.created_at;
+      }
+      return json_response(201, webhook_endpoint_json(endpoint, true));
+    }
+    case RouteId::list_webhook_endpoints:
+      return json_response(200, webhook_endpoint_list_json(services_.webhooks.endpoints_of(caller.api_key_id)));
+    case RouteId::delete_webhook_endpoint: {
+      if (!services_.webhooks.disable_endpoint(caller.api_key_id, id())) {
+        return error_response({ErrorCode::webhook_endpoint_not_found, "no webhook endpoint '" + id() + "'", "id"});
+      }
+      return json_response(200, R"({"id":")" + runtime::json_escape(id()) + R"(","object":"webhook_endpoint","deleted":true})");
+    }
+    case RouteId::healthz:
+    case RouteId::readyz:
+    case RouteId::openapi: break;
+  }
+  assert(false && "public routes are answered before dispatch");
+  return error_response({ErrorCode::internal_error, "unrouted", ""});
 }
 
 }  // namespace kessai::engine

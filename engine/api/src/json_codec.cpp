@@ -3,7 +3,11 @@
 
 #include <array>
 
+#include <charconv>
+
 #include <boost/json.hpp>
+#include <boost/url/parse.hpp>
+#include <boost/url/parse_query.hpp>
 
 #include "kessai/engine/api.hpp"
 #include "kessai/engine/environment.hpp"
@@ -194,6 +198,172 @@ Result<CreateIntentCommand, ApiError> parse_create_intent(std::string_view body)
 
 namespace {
 
+// A body that may be empty (no parameters) or a JSON object.
+Result<json::object, ApiError> object_body(std::string_view body) {
+  if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) return json::object();
+  json::error_code ec;
+  json::value parsed = json::parse(body, ec);
+  if (ec) return fail(ApiError{ErrorCode::malformed_json, "the body is not valid JSON: " + ec.message(), ""});
+  if (!parsed.is_object()) return fail(ApiError{ErrorCode::malformed_json, "the body must be a JSON object", ""});
+  return std::move(parsed.as_object());
+}
+
+Result<std::optional<Yen>, ApiError> optional_amount(const json::object& object, std::string_view key) {
+  const json::value* value = object.if_contains(key);
+  if (value == nullptr || value->is_null()) return std::optional<Yen>();
+  if (value->is_int64()) return std::optional<Yen>(Yen(value->as_int64()));
+  if (value->is_uint64() || (value->is_double() && value->as_double() >= 9.2e18)) {
+    return fail(ApiError{ErrorCode::amount_too_large, std::string(key) + " is far above the largest allowed",
+                         std::string(key)});
+  }
+  return fail(invalid(std::string(key), std::string(key) + " must be a whole number of yen"));
+}
+
+constexpr std::array<std::string_view, 1> kConfirmFields{"payment_method"};
+constexpr std::array<std::string_view, 1> kCaptureFields{"amount_to_capture"};
+constexpr std::array<std::string_view, 1> kCancelFields{"cancellation_reason"};
+constexpr std::array<std::string_view, 4> kRefundFields{"payment_intent", "amount", "reason", "metadata"};
+constexpr std::array<std::string_view, 2> kWebhookFields{"url", "events"};
+constexpr std::size_t kWebhookUrlBytesMax = 2048;
+
+Result<PaymentMethod, ApiError> payment_method_member(const json::object& object) {
+  PaymentMethod payment_method;
+  const json::value* value = object.if_contains("payment_method");
+  if (value == nullptr || value->is_null()) return payment_method;
+  if (!value->is_object()) return fail(invalid("payment_method", "payment_method must be an object"));
+  const json::object& method = value->as_object();
+  if (auto unknown = reject_unknown(method, kPaymentMethodFields, "payment_method.")) return fail(*unknown);
+  auto token = string_member(method, "card_token", false);
+  if (!token.ok()) {
+    ApiError error = token.error();
+    error.param = "payment_method.card_token";
+    return fail(error);
+  }
+  if (token.value()) payment_method.card_token = *token.value();
+  return payment_method;
+}
+
+}  // namespace
+
+Result<PaymentMethod, ApiError> parse_confirm(std::string_view body) {
+  auto object = object_body(body);
+  if (!object.ok()) return fail(object.error());
+  if (auto unknown = reject_unknown(object.value(), kConfirmFields, "")) return fail(*unknown);
+  return payment_method_member(object.value());
+}
+
+Result<std::optional<Yen>, ApiError> parse_capture(std::string_view body) {
+  auto object = object_body(body);
+  if (!object.ok()) return fail(object.error());
+  if (auto unknown = reject_unknown(object.value(), kCaptureFields, "")) return fail(*unknown);
+  return optional_amount(object.value(), "amount_to_capture");
+}
+
+Result<std::optional<CancellationReason>, ApiError> parse_cancel(std::string_view body) {
+  auto object = object_body(body);
+  if (!object.ok()) return fail(object.error());
+  if (auto unknown = reject_unknown(object.value(), kCancelFields, "")) return fail(*unknown);
+  auto text = string_member(object.value(), "cancellation_reason", false);
+  if (!text.ok()) return fail(text.error());
+  if (!text.value()) return std::optional<CancellationReason>();
+  const std::optional<CancellationReason> reason = parse_cancellation_reason(*text.value());
+  if (!reason) {
+    return fail(invalid("cancellation_reason",
+                        "cancellation_reason must be requested_by_customer, duplicate, fraudulent or abandoned"));
+  }
+  return std::optional<CancellationReason>(*reason);
+}
+
+Result<RefundCommand, ApiError> parse_refund(std::string_view body) {
+  auto parsed = object_body(body);
+  if (!parsed.ok()) return fail(parsed.error());
+  const json::object& object = parsed.value();
+  if (auto unknown = reject_unknown(object, kRefundFields, "")) return fail(*unknown);
+  auto intent = string_member(object, "payment_intent", true);
+  if (!intent.ok()) return fail(intent.error());
+  auto amount = optional_amount(object, "amount");
+  if (!amount.ok()) return fail(amount.error());
+  auto reason = string_member(object, "reason", false);
+  if (!reason.ok()) return fail(reason.error());
+  if (reason.value() && reason.value()->size() > kRefundReasonBytesMax) {
+    return fail(invalid("reason", "reason must be at most " + std::to_string(kRefundReasonBytesMax) + " bytes"));
+  }
+  auto metadata = metadata_member(object);
+  if (!metadata.ok()) return fail(metadata.error());
+  return RefundCommand{*intent.value(), amount.value(), reason.value().value_or(""), std::move(metadata.value())};
+}
+
+Result<WebhookEndpointCommand, ApiError> parse_webhook_endpoint(std::string_view body) {
+  auto parsed = object_body(body);
+  if (!parsed.ok()) return fail(parsed.error());
+  const json::object& object = parsed.value();
+  if (auto unknown = reject_unknown(object, kWebhookFields, "")) return fail(*unknown);
+  auto url = string_member(object, "url", true);
+  if (!url.ok()) return fail(url.error());
+  const std::string& text = *url.value();
+  const auto uri = boost::urls::parse_uri(text);
+  if (!uri || uri->host().empty() || text.size() > kWebhookUrlBytesMax) {
+    return fail(invalid("url", "url must be an absolute http URL"));
+  }
+  if (uri->scheme() != "http") {
+    return fail(invalid("url", "kessai delivers webhooks over http only for now; put a TLS-terminating proxy in front "
+                               "of an https receiver"));
+  }
+  const json::value* events = object.if_contains("events");
+  if (events == nullptr) return fail(ApiError{ErrorCode::missing_parameter, "'events' is required", "events"});
+  if (!events->is_array() || events->as_array().empty()) {
+    return fail(invalid("events", "events must be a non-empty array of event names"));
+  }
+  WebhookEndpointCommand command{text, {}};
+  for (const json::value& event : events->as_array()) {
+    if (!event.is_string() || !parse_event_type(event.as_string())) {
+      std::string known;
+      for (EventType type : all_event_types()) known += (known.empty() ? "" : ", ") + std::string(to_string(type));
+      return fail(invalid("events", "unknown event name; known: " + known));
+    }
+    command.events.emplace_back(event.as_string());
+  }
+  return command;
+}
+
+Result<IntentFilter, ApiError> parse_intent_filter(std::string_view query) {
+  IntentFilter filter;
+  if (query.empty()) return filter;  // (an empty view may have no data pointer, which Boost.URL cannot take)
+  const auto params = boost::urls::parse_query(boost::core::string_view(query.data(), query.size()));
+  if (!params) return fail(invalid("", "the query string is malformed"));
+  for (const auto& param : *params) {
+    const std::string key = param.key.decode();
+    const std::string value = param.has_value ? param.value.decode() : std::string();
+    if (key == "limit") {
+      std::size_t limit = 0;
+      const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), limit);
+      if (error != std::errc{} || end != value.data() + value.size()) {
+        return fail(invalid("limit", "limit must be a whole number from 1 to " + std::to_string(kListLimitMax)));
+      }
+      filter.limit = limit;
+    } else if (key == "starting_after") {
+      filter.starting_after = value;
+    } else if (key == "status") {
+      filter.status = parse_status(value);
+      if (!filter.status) return fail(invalid("status", "unknown status '" + value + "'"));
+    } else if (key == "means") {
+      filter.means = parse_means(value);
+      if (!filter.means) return fail(invalid("means", "unknown means '" + value + "'"));
+    } else if (key == "facility_id") {
+      filter.facility = FacilityId::parse(value);
+      if (!filter.facility) return fail(invalid("facility_id", "not a facility id"));
+    } else if (key == "procedure_id") {
+      filter.procedure = ProcedureId::parse(value);
+      if (!filter.procedure) return fail(invalid("procedure_id", "not a procedure id"));
+    } else {
+      return fail(ApiError{ErrorCode::unknown_parameter, "unknown query parameter '" + key + "'", key});
+    }
+  }
+  return filter;
+}
+
+namespace {
+
 json::object intent_object(const PaymentIntent& intent) {
   json::object out;
   out["id"] = intent.id;
@@ -201,6 +371,7 @@ json::object intent_object(const PaymentIntent& intent) {
   out["status"] = to_string(intent.status);
   out["amount"] = intent.amount.value();
   out["amount_captured"] = intent.amount_captured.value();
+  out["amount_refunded"] = intent.amount_refunded.value();
   out["currency"] = "JPY";
   out["means"] = to_string(intent.means);
   out["fee_code"] = intent.fee_code.str();
@@ -218,19 +389,79 @@ json::object intent_object(const PaymentIntent& intent) {
     out["last_payment_error"] =
         json::object{{"code", intent.failure_code}, {"message", intent.failure_message}};
   }
+  out["cancellation_reason"] =
+      intent.cancellation_reason.empty() ? json::value(nullptr) : json::value(intent.cancellation_reason);
   out["business_date"] =
       intent.business_date ? json::value(ledger::format_date(*intent.business_date)) : json::value(nullptr);
   out["created_at"] = format_utc(intent.created_at);
   return out;
 }
 
-}  // namespace
-
-std::string intent_json(const PaymentIntent& intent) {
-  return json::serialize(intent_object(intent));
+json::object refund_object(const Refund& refund) {
+  json::object out;
+  out["id"] = refund.id;
+  out["object"] = "refund";
+  out["payment_intent"] = refund.payment_intent_id;
+  out["amount"] = refund.amount.value();
+  out["currency"] = "JPY";
+  out["status"] = to_string(refund.status);
+  out["reason"] = refund.reason.empty() ? json::value(nullptr) : json::value(refund.reason);
+  json::error_code ec;
+  json::value metadata = json::parse(refund.metadata_json, ec);
+  out["metadata"] = ec ? json::value(json::object()) : std::move(metadata);
+  out["failure_code"] = refund.failure_code.empty() ? json::value(nullptr) : json::value(refund.failure_code);
+  out["business_date"] =
+      refund.business_date ? json::value(ledger::format_date(*refund.business_date)) : json::value(nullptr);
+  out["created_at"] = format_utc(refund.created_at);
+  return out;
 }
 
-runtime::HttpResponse error_response(const ApiError& error, const PaymentIntent* intent) {
+}  // namespace
+
+std::string intent_json(const PaymentIntent& intent) { return json::serialize(intent_object(intent)); }
+std::string refund_json(const Refund& refund) { return json::serialize(refund_object(refund)); }
+
+std::string intent_list_json(const IntentPage& page) {
+  json::array data;
+  for (const PaymentIntent& intent : page.items) data.push_back(intent_object(intent));
+  return json::serialize(json::object{{"object", "list"}, {"data", std::move(data)}, {"has_more", page.has_more}});
+}
+
+namespace {
+
+json::object endpoint_object(const WebhookEndpoint& endpoint, bool with_secret) {
+  json::array events;
+  for (const std::string& event : endpoint.events) events.push_back(json::string(event));
+  json::object out{{"id", endpoint.id},           {"object", "webhook_endpoint"}, {"url", endpoint.url},
+                   {"events", std::move(events)}, {"enabled", endpoint.enabled},  {"created_at", endpoint.created_at}};
+  if (with_secret) out["secret"] = endpoint.secret;
+  return out;
+}
+
+}  // namespace
+
+std::string webhook_endpoint_json(const WebhookEndpoint& endpoint, bool with_secret) {
+  return json::serialize(endpoint_object(endpoint, with_secret));
+}
+
+std::string webhook_endpoint_list_json(const std::vector<WebhookEndpoint>& endpoints) {
+  json::array data;
+  for (const WebhookEndpoint& endpoint : endpoints) data.push_back(endpoint_object(endpoint, false));
+  return json::serialize(json::object{{"object", "list"}, {"data", std::move(data)}, {"has_more", false}});
+}
+
+std::string event_json(const std::string& event_id, std::string_view type, const std::string& created_at,
+                       const std::string& object_json) {
+  json::error_code ec;
+  json::value object = json::parse(object_json, ec);
+  return json::serialize(json::object{{"id", event_id},
+                                      {"object", "event"},
+                                      {"type", type},
+                                      {"created_at", created_at},
+                                      {"data", json::object{{"object", ec ? json::value(nullptr) : std::move(object)}}}});
+}
+
+runtime::HttpResponse error_response(const ApiError& error, const PaymentIntent* intent, const Refund* refund) {
   const ErrorInfo& info = error_info(error.code);
   json::object problem{
       {"type", "urn:kessai:problem:" + std::string(info.name)},
@@ -241,6 +472,7 @@ runtime::HttpResponse error_response(const ApiError& error, const PaymentIntent*
   };
   if (!error.param.empty()) problem["param"] = error.param;
   if (intent != nullptr) problem["payment_intent"] = intent_object(*intent);
+  if (refund != nullptr) problem["refund"] = refund_object(*refund);
   runtime::HttpResponse response;
   response.status = info.http_status;
   response.content_type = "application/problem+json";

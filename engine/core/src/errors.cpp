@@ -7,7 +7,7 @@ namespace kessai::engine {
 
 namespace {
 
-constexpr std::array<ErrorInfo, 26> kErrors{{
+constexpr std::array<ErrorInfo, 37> kErrors{{
     {ErrorCode::malformed_json, "malformed_json", 400, "The body is not valid JSON"},
     {ErrorCode::invalid_parameter, "invalid_parameter", 400, "A parameter has the wrong type or form"},
     {ErrorCode::missing_parameter, "missing_parameter", 400, "A required parameter is missing"},
@@ -37,6 +37,23 @@ constexpr std::array<ErrorInfo, 26> kErrors{{
     {ErrorCode::overloaded, "overloaded", 503, "kessai is overloaded; retry with backoff"},
     {ErrorCode::processor_error, "processor_error", 502,
      "The processor refused the request; nothing was charged (an operator must look)"},
+    {ErrorCode::authentication_required, "authentication_required", 401,
+     "Send an API key: Authorization: Bearer <key>"},
+    {ErrorCode::invalid_api_key, "invalid_api_key", 401, "The API key is unknown or revoked"},
+    {ErrorCode::scope_forbidden, "scope_forbidden", 403, "The API key may not charge for this facility or procedure"},
+    {ErrorCode::payment_intent_unexpected_state, "payment_intent_unexpected_state", 409,
+     "The payment intent's status does not allow this"},
+    {ErrorCode::idempotency_key_mismatch, "idempotency_key_mismatch", 422,
+     "This Idempotency-Key was used with different parameters"},
+    {ErrorCode::idempotency_key_in_use, "idempotency_key_in_use", 409,
+     "A request with this Idempotency-Key is still in progress"},
+    {ErrorCode::refund_exceeds_captured, "refund_exceeds_captured", 422,
+     "The refund is larger than what remains refundable"},
+    {ErrorCode::refund_not_found, "refund_not_found", 404, "No such refund"},
+    {ErrorCode::processor_declined, "processor_declined", 402, "The processor declined the operation"},
+    {ErrorCode::webhook_endpoint_not_found, "webhook_endpoint_not_found", 404, "No such webhook endpoint"},
+    {ErrorCode::idempotency_key_invalid, "idempotency_key_invalid", 400,
+     "The Idempotency-Key must be 1 to 255 visible ASCII characters"},
 }};
 
 }  // namespace

@@ -7,9 +7,49 @@
 
 namespace kessai::engine {
 
+namespace {
+
+ApiError unexpected_state(const PaymentIntent& intent, std::string_view action) {
+  return ApiError{ErrorCode::payment_intent_unexpected_state,
+                  "cannot " + std::string(action) + " a payment intent in status " +
+                      std::string(to_string(intent.status)),
+                  ""};
+}
+
+IntentOutcome with_error(PaymentIntent intent, ApiError error) {
+  return IntentOutcome{std::move(intent), std::move(error)};
+}
+
+// The API error for a processor that refused or could not be asked about an operation on an intent.
+ApiError processor_failure(const adapters::OperationResult& result, std::string_view action) {
+  switch (result.outcome) {
+    case adapters::ChargeOutcome::declined:
+      return {ErrorCode::processor_declined,
+              "the processor declined the " + std::string(action) + " (" + result.decline_code + ")", ""};
+    case adapters::ChargeOutcome::rejected:
+      return {ErrorCode::processor_error, "the processor refused the " + std::string(action) + ": " + result.message,
+              ""};
+    default:
+      return {ErrorCode::processor_unavailable,
+              "the processor did not confirm the " + std::string(action) + "; retry it: " + result.message, ""};
+  }
+}
+
+}  // namespace
+
+void Router::add(Means means, adapters::Processor* processor) {
+  by_means_[means] = processor;
+  by_id_[processor->id().str()] = processor;
+}
+
 adapters::Processor* Router::route(Means means) const {
   const auto found = by_means_.find(means);
   return found == by_means_.end() ? nullptr : found->second;
+}
+
+adapters::Processor* Router::by_id(const ProcessorId& id) const {
+  const auto found = by_id_.find(id.str());
+  return found == by_id_.end() ? nullptr : found->second;
 }
 
 std::optional<ApiError> PaymentService::validate(const CreateIntentCommand& command) const {
@@ -17,8 +57,8 @@ std::optional<ApiError> PaymentService::validate(const CreateIntentCommand& comm
     return ApiError{ErrorCode::amount_invalid, "amount must be a positive whole number of yen", "amount"};
   }
   if (command.amount.value() > kAmountYenMax) {
-    return ApiError{ErrorCode::amount_too_large,
-                    "amount must be at most " + format_yen(Yen(kAmountYenMax)) + " yen", "amount"};
+    return ApiError{ErrorCode::amount_too_large, "amount must be at most " + format_yen(Yen(kAmountYenMax)) + " yen",
+                    "amount"};
   }
   if (command.currency != "JPY") {
     return ApiError{ErrorCode::currency_unsupported, "currency must be JPY", "currency"};
@@ -30,51 +70,51 @@ std::optional<ApiError> PaymentService::validate(const CreateIntentCommand& comm
   return std::nullopt;
 }
 
-CreateOutcome PaymentService::create(const CreateIntentCommand& command) {
-  CreateOutcome outcome;
-  if (auto error = validate(command)) {
-    outcome.error = std::move(error);
-    return outcome;
+std::optional<ApiError> PaymentService::check_payable(const PaymentIntent& intent, const PaymentMethod& method,
+                                                      adapters::Processor*& processor) const {
+  processor = router_.route(intent.means);
+  if (processor == nullptr) {
+    return ApiError{ErrorCode::means_unavailable,
+                    "no processor is configured for means '" + std::string(to_string(intent.means)) + "'", "means"};
+  }
+  if (intent.means == Means::card && method.card_token.empty()) {
+    return ApiError{ErrorCode::payment_method_required, "confirming a card payment needs a card_token",
+                    "payment_method.card_token"};
+  }
+  return std::nullopt;
+}
+
+IntentOutcome PaymentService::create(const Caller& caller, const CreateIntentCommand& command,
+                                     const std::function<void(const std::string&)>& on_recorded) {
+  if (auto error = validate(command)) return {std::nullopt, std::move(error)};
+  if (!caller.may_charge(command.facility, command.procedure)) {
+    const std::string target = command.facility ? "facility " + command.facility->str()
+                                                : "procedure " + command.procedure->str();
+    return {std::nullopt, ApiError{ErrorCode::scope_forbidden, "this API key may not charge for " + target,
+                                   command.facility ? "facility_id" : "procedure_id"}};
   }
   const CatalogLookup catalog = store_.lookup_catalog(command.fee_code, command.facility, command.procedure);
   if (!catalog.fee_code_known) {
-    outcome.error =
-        ApiError{ErrorCode::unknown_fee_code, "no fee code '" + command.fee_code.str() + "'", "fee_code"};
-    return outcome;
+    return {std::nullopt, ApiError{ErrorCode::unknown_fee_code, "no fee code '" + command.fee_code.str() + "'",
+                                   "fee_code"}};
   }
   if (command.facility && !catalog.facility_known) {
-    outcome.error =
-        ApiError{ErrorCode::unknown_facility, "no facility '" + command.facility->str() + "'", "facility_id"};
-    return outcome;
+    return {std::nullopt,
+            ApiError{ErrorCode::unknown_facility, "no facility '" + command.facility->str() + "'", "facility_id"}};
   }
   if (command.procedure && !catalog.procedure_known) {
-    outcome.error = ApiError{ErrorCode::unknown_procedure, "no procedure '" + command.procedure->str() + "'",
-                             "procedure_id"};
-    return outcome;
-  }
-
-  adapters::Processor* processor = nullptr;
-  if (command.confirm) {
-    processor = router_.route(command.means);
-    if (processor == nullptr) {
-      outcome.error = ApiError{
-          ErrorCode::means_unavailable,
-          "no processor is configured for means '" + std::string(to_string(command.means)) + "'", "means"};
-      return outcome;
-    }
-    if (command.means == Means::card && command.payment_method.card_token.empty()) {
-      outcome.error = ApiError{ErrorCode::payment_method_required,
-                               "confirming a card payment needs a card_token", "payment_method.card_token"};
-      return outcome;
-    }
+    return {std::nullopt,
+            ApiError{ErrorCode::unknown_procedure, "no procedure '" + command.procedure->str() + "'", "procedure_id"}};
   }
 
   PaymentIntent intent{
       .id = ids_.next("pi"),
+      .owner = caller.api_key_id,
       .status = IntentStatus::requires_confirmation,
       .means = command.means,
       .amount = command.amount,
       .amount_captured = Yen(0),
+      .amount_refunded = Yen(0),
       .fee_code = command.fee_code,
       .facility = command.facility,
       .procedure = command.procedure,
@@ -85,26 +125,52 @@ CreateOutcome PaymentService::create(const CreateIntentCommand& command) {
       .processor_reference = {},
       .failure_code = {},
       .failure_message = {},
+      .cancellation_reason = {},
       .business_date = std::nullopt,
       .created_at = clock_.now(),
   };
-  if (!command.confirm) {
-    store_.insert_intent(intent);
-    outcome.intent = std::move(intent);
-    return outcome;
+  adapters::Processor* processor = nullptr;
+  if (command.confirm) {
+    if (auto error = check_payable(intent, command.payment_method, processor)) return {std::nullopt, error};
+    // Recorded before the processor is called, so a crash or a lost answer leaves a trace to inquire.
+    intent.status = *next_status(intent.status, IntentEvent::submit);
+    intent.processor = processor->id();
   }
-
-  // Recorded before the processor is called, so a crash or a lost answer leaves a trace to inquire.
-  intent.status = *next_status(intent.status, IntentEvent::submit);
-  intent.processor = processor->id();
   store_.insert_intent(intent);
-  confirm_with_processor(intent, *processor, command.payment_method, outcome);
+  if (on_recorded) on_recorded(intent.id);
+  IntentOutcome outcome;
+  if (command.confirm) submit(intent, *processor, command.payment_method, outcome);
   outcome.intent = std::move(intent);
   return outcome;
 }
 
-void PaymentService::confirm_with_processor(PaymentIntent& intent, adapters::Processor& processor,
-                                            const PaymentMethod& method, CreateOutcome& outcome) {
+IntentOutcome PaymentService::confirm(const Caller& caller, const std::string& id, const PaymentMethod& method) {
+  IntentOutcome found = owned(caller, id);
+  if (found.error) return found;
+  PaymentIntent intent = std::move(*found.intent);
+  if (intent.status != IntentStatus::requires_confirmation) return with_error(intent, unexpected_state(intent, "confirm"));
+  adapters::Processor* processor = nullptr;
+  if (auto error = check_payable(intent, method, processor)) return with_error(intent, *error);
+  const IntentStatus from = intent.status;
+  intent.status = *next_status(from, IntentEvent::submit);
+  intent.processor = processor->id();
+  store_.record_transition(intent, from, std::nullopt, "confirmed");
+  IntentOutcome outcome;
+  submit(intent, *processor, method, outcome);
+  outcome.intent = std::move(intent);
+  return outcome;
+}
+
+std::optional<ledger::Journal> PaymentService::capture_journal_for(const PaymentIntent& intent) const {
+  auto built = ledger::capture_journal(
+      {intent.id, intent.amount_captured, *intent.processor, intent.fee_code, *intent.business_date});
+  // Amounts and accounts were validated before, so a failure here is a bug.
+  assert(built.ok());
+  return std::move(built).value();
+}
+
+void PaymentService::submit(PaymentIntent& intent, adapters::Processor& processor, const PaymentMethod& method,
+                            IntentOutcome& outcome) {
   assert(intent.status == IntentStatus::processing);
   const adapters::ChargeRequest request{
       .payment_id = intent.id,
@@ -119,22 +185,19 @@ void PaymentService::confirm_with_processor(PaymentIntent& intent, adapters::Pro
 
   switch (result.outcome) {
     case adapters::ChargeOutcome::approved: {
-      const bool captured = request.capture;
-      intent.status =
-          *next_status(from, captured ? IntentEvent::processor_captured : IntentEvent::processor_authorized);
       std::optional<ledger::Journal> journal;
-      if (captured) {
+      if (request.capture) {
+        intent.status = *next_status(from, IntentEvent::processor_captured);
         intent.amount_captured = intent.amount;
         intent.business_date = business_day_.date_of(clock_.now());
-        auto built = ledger::capture_journal(
-            {intent.id, intent.amount, processor.id(), intent.fee_code, *intent.business_date});
-        // Amount and accounts were validated above, so a failure here is a bug.
-        assert(built.ok());
-        journal = std::move(built).value();
+        journal = capture_journal_for(intent);
+      } else {
+        intent.status = *next_status(from, IntentEvent::processor_authorized);
       }
       store_.record_transition(intent, from, journal, "approved by " + processor.id().str());
-      log::info("payment_captured", {{"payment_id", intent.id},
+      log::info("payment_approved", {{"payment_id", intent.id},
                                      {"amount_yen", intent.amount.value()},
+                                     {"captured", request.capture},
                                      {"processor", processor.id().str()},
                                      {"processor_reference", result.processor_reference}});
       return;
@@ -144,8 +207,7 @@ void PaymentService::confirm_with_processor(PaymentIntent& intent, adapters::Pro
     case adapters::ChargeOutcome::not_sent: {
       const bool declined = result.outcome == adapters::ChargeOutcome::declined;
       const bool rejected = result.outcome == adapters::ChargeOutcome::rejected;
-      intent.status =
-          *next_status(from, declined ? IntentEvent::processor_declined : IntentEvent::processor_not_sent);
+      intent.status = *next_status(from, declined ? IntentEvent::processor_declined : IntentEvent::processor_not_sent);
       intent.failure_code = declined   ? (result.decline_code.empty() ? "card_declined" : result.decline_code)
                             : rejected ? "processor_error"
                                        : "processor_unavailable";
@@ -166,6 +228,175 @@ void PaymentService::confirm_with_processor(PaymentIntent& intent, adapters::Pro
                 {{"payment_id", intent.id}, {"processor", processor.id().str()}, {"reason", result.message}});
       return;
   }
+}
+
+IntentOutcome PaymentService::capture(const Caller& caller, const std::string& id, std::optional<Yen> amount) {
+  IntentOutcome found = owned(caller, id);
+  if (found.error) return found;
+  PaymentIntent intent = std::move(*found.intent);
+  if (intent.status != IntentStatus::requires_capture) return with_error(intent, unexpected_state(intent, "capture"));
+  const Yen to_capture = amount.value_or(intent.amount);
+  if (!to_capture.is_positive() || to_capture > intent.amount) {
+    return with_error(intent, ApiError{ErrorCode::amount_invalid,
+                                       "amount_to_capture must be from 1 to the authorized " +
+                                           format_yen(intent.amount) + " yen",
+                                       "amount_to_capture"});
+  }
+  adapters::Processor* processor = intent.processor ? router_.by_id(*intent.processor) : nullptr;
+  if (processor == nullptr) {
+    return with_error(intent, ApiError{ErrorCode::processor_unavailable,
+                                       "the processor that authorized this payment is no longer configured", ""});
+  }
+  const adapters::OperationResult result =
+      processor->capture({intent.id, intent.processor_reference, to_capture});
+  if (result.outcome != adapters::ChargeOutcome::approved) {
+    log::warn("capture_not_confirmed", {{"payment_id", intent.id}, {"outcome", adapters::to_string(result.outcome)}});
+    return with_error(intent, processor_failure(result, "capture"));
+  }
+  const IntentStatus from = intent.status;
+  intent.status = *next_status(from, IntentEvent::capture);
+  intent.amount_captured = to_capture;
+  intent.business_date = business_day_.date_of(clock_.now());
+  store_.record_transition(intent, from, capture_journal_for(intent), "captured " + format_yen(to_capture));
+  return {std::move(intent), std::nullopt};
+}
+
+IntentOutcome PaymentService::cancel(const Caller& caller, const std::string& id,
+                                     std::optional<CancellationReason> reason) {
+  IntentOutcome found = owned(caller, id);
+  if (found.error) return found;
+  PaymentIntent intent = std::move(*found.intent);
+  const std::optional<IntentStatus> to = next_status(intent.status, IntentEvent::cancel);
+  if (!to) return with_error(intent, unexpected_state(intent, "cancel"));
+  if (intent.status == IntentStatus::requires_capture) {
+    // The authorization holds the payer's money: release it before calling the intent canceled.
+    adapters::Processor* processor = intent.processor ? router_.by_id(*intent.processor) : nullptr;
+    if (processor == nullptr) {
+      return with_error(intent, ApiError{ErrorCode::processor_unavailable,
+                                         "the processor that authorized this payment is no longer configured", ""});
+    }
+    const adapters::OperationResult result = processor->void_authorization({intent.id, intent.processor_reference});
+    if (result.outcome != adapters::ChargeOutcome::approved) return with_error(intent, processor_failure(result, "void"));
+  }
+  const IntentStatus from = intent.status;
+  intent.status = *to;
+  intent.cancellation_reason = reason ? std::string(to_string(*reason)) : "";
+  store_.record_transition(intent, from, std::nullopt, "canceled");
+  return {std::move(intent), std::nullopt};
+}
+
+RefundOutcome PaymentService::refund(const Caller& caller, const RefundCommand& command) {
+  IntentOutcome found = owned(caller, command.payment_intent_id);
+  if (found.error) {
+    found.error->param = "payment_intent";
+    return {std::nullopt, found.error};
+  }
+  const PaymentIntent& intent = *found.intent;
+  if (intent.status != IntentStatus::succeeded) {
+    return {std::nullopt, ApiError{ErrorCode::payment_intent_unexpected_state,
+                                   "only a succeeded payment can be refunded; this one is " +
+                                       std::string(to_string(intent.status)),
+                                   "payment_intent"}};
+  }
+  if (command.amount && !command.amount->is_positive()) {
+    return {std::nullopt, ApiError{ErrorCode::amount_invalid, "amount must be a positive whole number of yen", "amount"}};
+  }
+  adapters::Processor* processor = intent.processor ? router_.by_id(*intent.processor) : nullptr;
+  if (processor == nullptr) {
+    return {std::nullopt, ApiError{ErrorCode::processor_unavailable,
+                                   "the processor that took this payment is no longer configured", ""}};
+  }
+  Refund refund{.id = ids_.next("re"),
+                .payment_intent_id = intent.id,
+                .owner = caller.api_key_id,
+                .amount = command.amount.value_or(Yen(0)),
+                .status = RefundStatus::pending,
+                .reason = command.reason,
+                .metadata_json = command.metadata_json,
+                .processor_reference = {},
+                .failure_code = {},
+                .failure_message = {},
+                .business_date = std::nullopt,
+                .created_at = clock_.now()};
+  Yen available{0};
+  const RefundReservation reservation = store_.reserve_refund(refund, available);
+  if (reservation == RefundReservation::not_refundable) {
+    return {std::nullopt, ApiError{ErrorCode::payment_intent_unexpected_state,
+                                   "only a succeeded payment can be refunded", "payment_intent"}};
+  }
+  if (reservation == RefundReservation::exceeds) {
+    return {std::nullopt, ApiError{ErrorCode::refund_exceeds_captured,
+                                   "at most " + format_yen(available) + " yen of this payment can still be refunded",
+                                   "amount"}};
+  }
+  if (refund.amount.is_zero()) refund.amount = available;  // the store filled in the whole remainder
+
+  const adapters::OperationResult result =
+      processor->refund({refund.id, intent.id, intent.processor_reference, refund.amount});
+  refund.processor_reference = result.processor_reference;
+  if (result.outcome == adapters::ChargeOutcome::unknown) {
+    // Stays pending: the processor may have refunded; inquiry settles it, never a guess.
+    log::warn("refund_outcome_unknown", {{"refund_id", refund.id}, {"reason", result.message}});
+    return {std::move(refund), std::nullopt};
+  }
+  std::optional<ledger::Journal> journal;
+  if (result.outcome == adapters::ChargeOutcome::approved) {
+    refund.status = RefundStatus::succeeded;
+    refund.business_date = business_day_.date_of(clock_.now());
+    auto built = ledger::refund_journal(
+        {refund.id, refund.amount, processor->id(), intent.fee_code, *refund.business_date});
+    assert(built.ok());
+    journal = std::move(built).value();
+  } else {
+    refund.status = RefundStatus::failed;
+    refund.failure_code = result.outcome == adapters::ChargeOutcome::declined ? result.decline_code
+                          : result.outcome == adapters::ChargeOutcome::rejected ? "processor_error"
+                                                                                 : "processor_unavailable";
+    refund.failure_message = result.message;
+  }
+  store_.record_refund(refund, journal);
+  log::info("refund_recorded", {{"refund_id", refund.id},
+                                {"payment_id", intent.id},
+                                {"amount_yen", refund.amount.value()},
+                                {"status", to_string(refund.status)}});
+  if (refund.status == RefundStatus::failed) {
+    return {std::move(refund), processor_failure(result, "refund")};
+  }
+  return {std::move(refund), std::nullopt};
+}
+
+IntentOutcome PaymentService::owned(const Caller& caller, const std::string& id) {
+  std::optional<PaymentIntent> intent = store_.find_intent(id);
+  if (!intent || intent->owner != caller.api_key_id) {
+    return {std::nullopt, ApiError{ErrorCode::payment_intent_not_found, "no payment intent '" + id + "'", "id"}};
+  }
+  return {std::move(intent), std::nullopt};
+}
+
+IntentOutcome PaymentService::retrieve(const Caller& caller, const std::string& id) { return owned(caller, id); }
+
+RefundOutcome PaymentService::retrieve_refund(const Caller& caller, const std::string& id) {
+  std::optional<Refund> refund = store_.find_refund(id);
+  if (!refund || refund->owner != caller.api_key_id) {
+    return {std::nullopt, ApiError{ErrorCode::refund_not_found, "no refund '" + id + "'", "id"}};
+  }
+  return {std::move(refund), std::nullopt};
+}
+
+Result<IntentPage, ApiError> PaymentService::list(const Caller& caller, IntentFilter filter) {
+  if (filter.limit == 0 || filter.limit > kListLimitMax) {
+    return fail(ApiError{ErrorCode::invalid_parameter, "limit must be from 1 to " + std::to_string(kListLimitMax),
+                         "limit"});
+  }
+  if (!filter.starting_after.empty()) {
+    std::optional<PaymentIntent> cursor = store_.find_intent(filter.starting_after);
+    if (!cursor || cursor->owner != caller.api_key_id) {
+      return fail(ApiError{ErrorCode::invalid_parameter, "starting_after names no payment intent of yours",
+                           "starting_after"});
+    }
+  }
+  filter.owner = caller.api_key_id;
+  return store_.list_intents(filter);
 }
 
 }  // namespace kessai::engine

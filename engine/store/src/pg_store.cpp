@@ -10,27 +10,15 @@ namespace kessai::engine {
 
 namespace {
 
-// Runs one unit of work, turning connection loss into StoreUnavailable for the caller.
-template <class Work>
-auto with_connection(ledger::pg::ConnectionPool& pool, Work&& work) {
-  try {
-    ledger::pg::Lease lease = pool.acquire();
-    return work(*lease);
-  } catch (const pqxx::broken_connection& error) {
-    throw StoreUnavailable(std::string("database connection failed: ") + error.what());
-  } catch (const ledger::pg::PoolExhausted& error) {
-    throw StoreUnavailable(error.what());
-  }
-}
+using OptionalText = std::optional<std::string>;
 
-std::optional<std::string> optional_text(const std::optional<FacilityId>& id) {
-  return id ? std::optional<std::string>(id->str()) : std::nullopt;
+template <class Id>
+OptionalText optional_text(const std::optional<Id>& id) {
+  return id ? OptionalText(id->str()) : std::nullopt;
 }
-std::optional<std::string> optional_text(const std::optional<ProcedureId>& id) {
-  return id ? std::optional<std::string>(id->str()) : std::nullopt;
-}
-std::optional<std::string> nonempty(const std::string& text) {
-  return text.empty() ? std::nullopt : std::optional<std::string>(text);
+OptionalText nonempty(const std::string& text) { return text.empty() ? std::nullopt : OptionalText(text); }
+OptionalText optional_date(const std::optional<std::chrono::year_month_day>& date) {
+  return date ? OptionalText(ledger::format_date(*date)) : std::nullopt;
 }
 
 template <class Id>
@@ -40,10 +28,90 @@ Id must_parse(const std::string& text) {
   return *id;
 }
 
+template <class Id>
+std::optional<Id> optional_id(const pqxx::field& field) {
+  return field.is_null() ? std::nullopt : std::optional<Id>(must_parse<Id>(field.as<std::string>()));
+}
+
+std::chrono::system_clock::time_point from_epoch_micros(std::int64_t micros) {
+  return std::chrono::system_clock::time_point(std::chrono::microseconds(micros));
+}
+
+constexpr const char* kIntentColumns =
+    "id, coalesce(api_key_id, ''), status, means, amount_yen, amount_captured_yen, amount_refunded_yen, fee_code,"
+    " facility_id, procedure_id, capture_method, coalesce(description, ''), metadata::text, processor_id,"
+    " coalesce(processor_reference, ''), coalesce(failure_code, ''), coalesce(failure_message, ''),"
+    " coalesce(cancellation_reason, ''), business_date::text,"
+    " (extract(epoch from created_at) * 1000000)::bigint";
+
+PaymentIntent intent_from_row(const pqxx::row& row) {
+  return PaymentIntent{
+      .id = row[0].as<std::string>(),
+      .owner = row[1].as<std::string>(),
+      .status = *parse_status(row[2].as<std::string>()),
+      .means = *parse_means(row[3].as<std::string>()),
+      .amount = Yen(row[4].as<std::int64_t>()),
+      .amount_captured = Yen(row[5].as<std::int64_t>()),
+      .amount_refunded = Yen(row[6].as<std::int64_t>()),
+      .fee_code = must_parse<FeeCode>(row[7].as<std::string>()),
+      .facility = optional_id<FacilityId>(row[8]),
+      .procedure = optional_id<ProcedureId>(row[9]),
+      .capture_method = *parse_capture_method(row[10].as<std::string>()),
+      .description = row[11].as<std::string>(),
+      .metadata_json = row[12].as<std::string>(),
+      .processor = optional_id<ProcessorId>(row[13]),
+      .processor_reference = row[14].as<std::string>(),
+      .failure_code = row[15].as<std::string>(),
+      .failure_message = row[16].as<std::string>(),
+      .cancellation_reason = row[17].as<std::string>(),
+      .business_date = row[18].is_null() ? std::nullopt : ledger::parse_date(row[18].as<std::string>()),
+      .created_at = from_epoch_micros(row[19].as<std::int64_t>()),
+  };
+}
+
+constexpr const char* kRefundColumns =
+    "id, payment_intent_id, coalesce(api_key_id, ''), amount_yen, status, coalesce(reason, ''), metadata::text,"
+    " coalesce(processor_reference, ''), coalesce(failure_code, ''), coalesce(failure_message, ''),"
+    " business_date::text, (extract(epoch from created_at) * 1000000)::bigint";
+
+Refund refund_from_row(const pqxx::row& row) {
+  return Refund{
+      .id = row[0].as<std::string>(),
+      .payment_intent_id = row[1].as<std::string>(),
+      .owner = row[2].as<std::string>(),
+      .amount = Yen(row[3].as<std::int64_t>()),
+      .status = *parse_refund_status(row[4].as<std::string>()),
+      .reason = row[5].as<std::string>(),
+      .metadata_json = row[6].as<std::string>(),
+      .processor_reference = row[7].as<std::string>(),
+      .failure_code = row[8].as<std::string>(),
+      .failure_message = row[9].as<std::string>(),
+      .business_date = row[10].is_null() ? std::nullopt : ledger::parse_date(row[10].as<std::string>()),
+      .created_at = from_epoch_micros(row[11].as<std::int64_t>()),
+  };
+}
+
+// Microseconds since the epoch, as PostgreSQL stores timestamptz.
+std::string timestamp_param(std::chrono::system_clock::time_point time) {
+  return std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(time.time_since_epoch()).count());
+}
+
 }  // namespace
 
-CatalogLookup PgPaymentStore::lookup_catalog(const FeeCode& fee_code,
-                                             const std::optional<FacilityId>& facility,
+void emit_event(pqxx::work& tx, const std::string& owner, std::string_view type, std::string_view object_type,
+                const std::string& object_id) {
+  if (owner.empty()) return;
+  tx.exec_params(
+      "with subscribed as (select id from webhook_endpoints where api_key_id = $1 and enabled and $2 = any(events)),"
+      " event as (insert into webhook_events (id, api_key_id, type, object_type, object_id)"
+      "  select 'evt_' || replace(gen_random_uuid()::text, '-', ''), $1, $2, $3, $4"
+      "  where exists (select 1 from subscribed) returning id)"
+      " insert into webhook_deliveries (event_id, endpoint_id, state)"
+      " select event.id, subscribed.id, 'pending' from event, subscribed",
+      owner, std::string(type), std::string(object_type), object_id);
+}
+
+CatalogLookup PgPaymentStore::lookup_catalog(const FeeCode& fee_code, const std::optional<FacilityId>& facility,
                                              const std::optional<ProcedureId>& procedure) {
   return with_connection(pool_, [&](pqxx::connection& connection) {
     pqxx::read_transaction tx(connection);
@@ -60,17 +128,16 @@ void PgPaymentStore::insert_intent(const PaymentIntent& intent) {
   with_connection(pool_, [&](pqxx::connection& connection) {
     pqxx::work tx(connection);
     tx.exec_params(
-        "insert into payment_intents (id, status, means, amount_yen, amount_captured_yen, currency, fee_code,"
-        " facility_id, procedure_id, capture_method, description, metadata, processor_id, created_at, "
-        "updated_at)"
-        " values ($1, $2, $3, $4, $5, 'JPY', $6, $7, $8, $9, $10, $11::jsonb, $12, $13::timestamptz, "
-        "$13::timestamptz)",
-        intent.id, std::string(to_string(intent.status)), std::string(to_string(intent.means)),
-        intent.amount.value(), intent.amount_captured.value(), intent.fee_code.str(),
-        optional_text(intent.facility), optional_text(intent.procedure),
+        "insert into payment_intents (id, api_key_id, status, means, amount_yen, amount_captured_yen, currency,"
+        " fee_code, facility_id, procedure_id, capture_method, description, metadata, processor_id, created_at,"
+        " updated_at)"
+        " values ($1, $2, $3, $4, $5, $6, 'JPY', $7, $8, $9, $10, $11, $12::jsonb, $13,"
+        " to_timestamp($14::bigint / 1000000.0), now())",
+        intent.id, nonempty(intent.owner), std::string(to_string(intent.status)),
+        std::string(to_string(intent.means)), intent.amount.value(), intent.amount_captured.value(),
+        intent.fee_code.str(), optional_text(intent.facility), optional_text(intent.procedure),
         std::string(to_string(intent.capture_method)), nonempty(intent.description), intent.metadata_json,
-        intent.processor ? std::optional<std::string>(intent.processor->str()) : std::nullopt,
-        format_utc(intent.created_at));
+        optional_text(intent.processor), timestamp_param(intent.created_at));
     tx.exec_params(
         "insert into payment_intent_events (payment_intent_id, from_status, to_status, detail)"
         " values ($1, null, $2, 'created')",
@@ -80,30 +147,29 @@ void PgPaymentStore::insert_intent(const PaymentIntent& intent) {
 }
 
 void PgPaymentStore::record_transition(const PaymentIntent& intent, IntentStatus from,
-                                       const std::optional<ledger::Journal>& journal,
-                                       std::string_view detail) {
+                                       const std::optional<ledger::Journal>& journal, std::string_view detail) {
   with_connection(pool_, [&](pqxx::connection& connection) {
     pqxx::work tx(connection);
     // The status guard makes the write conditional on nobody having moved the intent meanwhile.
     const pqxx::result updated = tx.exec_params(
         "update payment_intents set status = $2, amount_captured_yen = $3, processor_id = $4,"
         " processor_reference = $5, failure_code = $6, failure_message = $7, business_date = $8::date,"
-        " updated_at = now() where id = $1 and status = $9",
+        " cancellation_reason = $9, updated_at = now() where id = $1 and status = $10",
         intent.id, std::string(to_string(intent.status)), intent.amount_captured.value(),
-        intent.processor ? std::optional<std::string>(intent.processor->str()) : std::nullopt,
-        nonempty(intent.processor_reference), nonempty(intent.failure_code), nonempty(intent.failure_message),
-        intent.business_date ? std::optional<std::string>(ledger::format_date(*intent.business_date))
-                             : std::nullopt,
+        optional_text(intent.processor), nonempty(intent.processor_reference), nonempty(intent.failure_code),
+        nonempty(intent.failure_message), optional_date(intent.business_date), nonempty(intent.cancellation_reason),
         std::string(to_string(from)));
     if (updated.affected_rows() != 1) {
-      throw std::logic_error("payment intent " + intent.id + " was not in status " +
-                             std::string(to_string(from)));
+      throw std::logic_error("payment intent " + intent.id + " was not in status " + std::string(to_string(from)));
     }
     tx.exec_params(
         "insert into payment_intent_events (payment_intent_id, from_status, to_status, detail)"
         " values ($1, $2, $3, $4)",
         intent.id, std::string(to_string(from)), std::string(to_string(intent.status)), std::string(detail));
     if (journal) ledger::pg::insert_journal(tx, *journal);
+    if (const std::optional<EventType> event = event_for(intent.status); event && intent.status != from) {
+      emit_event(tx, intent.owner, to_string(*event), "payment_intent", intent.id);
+    }
     tx.commit();
   });
 }
@@ -111,41 +177,94 @@ void PgPaymentStore::record_transition(const PaymentIntent& intent, IntentStatus
 std::optional<PaymentIntent> PgPaymentStore::find_intent(const std::string& id) {
   return with_connection(pool_, [&](pqxx::connection& connection) -> std::optional<PaymentIntent> {
     pqxx::read_transaction tx(connection);
-    const pqxx::result rows = tx.exec_params(
-        "select id, status, means, amount_yen, amount_captured_yen, fee_code, facility_id, procedure_id,"
-        " capture_method, coalesce(description, ''), metadata::text, processor_id,"
-        " coalesce(processor_reference, ''), coalesce(failure_code, ''), coalesce(failure_message, ''),"
-        " business_date::text, extract(epoch from created_at)::bigint"
-        " from payment_intents where id = $1",
-        id);
+    const pqxx::result rows =
+        tx.exec_params(std::string("select ") + kIntentColumns + " from payment_intents where id = $1", id);
     if (rows.empty()) return std::nullopt;
-    const pqxx::row row = rows[0];
-    PaymentIntent intent{
-        .id = row[0].as<std::string>(),
-        .status = *parse_status(row[1].as<std::string>()),
-        .means = *parse_means(row[2].as<std::string>()),
-        .amount = Yen(row[3].as<std::int64_t>()),
-        .amount_captured = Yen(row[4].as<std::int64_t>()),
-        .fee_code = must_parse<FeeCode>(row[5].as<std::string>()),
-        .facility = row[6].is_null()
-                        ? std::nullopt
-                        : std::optional<FacilityId>(must_parse<FacilityId>(row[6].as<std::string>())),
-        .procedure = row[7].is_null()
-                         ? std::nullopt
-                         : std::optional<ProcedureId>(must_parse<ProcedureId>(row[7].as<std::string>())),
-        .capture_method = *parse_capture_method(row[8].as<std::string>()),
-        .description = row[9].as<std::string>(),
-        .metadata_json = row[10].as<std::string>(),
-        .processor = row[11].is_null()
-                         ? std::nullopt
-                         : std::optional<ProcessorId>(must_parse<ProcessorId>(row[11].as<std::string>())),
-        .processor_reference = row[12].as<std::string>(),
-        .failure_code = row[13].as<std::string>(),
-        .failure_message = row[14].as<std::string>(),
-        .business_date = row[15].is_null() ? std::nullopt : ledger::parse_date(row[15].as<std::string>()),
-        .created_at = std::chrono::system_clock::time_point(std::chrono::seconds(row[16].as<std::int64_t>())),
-    };
-    return intent;
+    return intent_from_row(rows[0]);
+  });
+}
+
+IntentPage PgPaymentStore::list_intents(const IntentFilter& filter) {
+  assert(!filter.owner.empty() && filter.limit > 0 && filter.limit <= kListLimitMax);
+  return with_connection(pool_, [&](pqxx::connection& connection) {
+    pqxx::read_transaction tx(connection);
+    // Newest first; the cursor is (created_at, id) of the intent named by starting_after.
+    const pqxx::result rows = tx.exec_params(
+        std::string("select ") + kIntentColumns +
+            " from payment_intents where api_key_id = $1"
+            " and ($2::text is null or status = $2) and ($3::text is null or means = $3)"
+            " and ($4::text is null or facility_id = $4) and ($5::text is null or procedure_id = $5)"
+            " and ($6::text is null or (created_at, id) < (select created_at, id from payment_intents where id = $6))"
+            " order by created_at desc, id desc limit $7",
+        filter.owner, filter.status ? OptionalText(std::string(to_string(*filter.status))) : std::nullopt,
+        filter.means ? OptionalText(std::string(to_string(*filter.means))) : std::nullopt,
+        optional_text(filter.facility), optional_text(filter.procedure), nonempty(filter.starting_after),
+        static_cast<std::int64_t>(filter.limit + 1));
+    IntentPage page;
+    for (const pqxx::row& row : rows) {
+      if (page.items.size() == filter.limit) {
+        page.has_more = true;
+        break;
+      }
+      page.items.push_back(intent_from_row(row));
+    }
+    return page;
+  });
+}
+
+RefundReservation PgPaymentStore::reserve_refund(Refund& refund, Yen& available) {
+  return with_connection(pool_, [&](pqxx::connection& connection) {
+    pqxx::work tx(connection);
+    // The row lock serialises refunds of one intent, so two partial refunds cannot both fit.
+    const pqxx::result rows = tx.exec_params(
+        "select status, amount_captured_yen - amount_refunded_yen -"
+        "  coalesce((select sum(amount_yen) from refunds where payment_intent_id = $1 and status = 'pending'), 0)"
+        " from payment_intents where id = $1 for update",
+        refund.payment_intent_id);
+    if (rows.empty() || rows[0][0].as<std::string>() != "succeeded") return RefundReservation::not_refundable;
+    available = Yen(rows[0][1].as<std::int64_t>());
+    if (refund.amount.is_zero()) refund.amount = available;
+    if (!refund.amount.is_positive() || refund.amount > available) return RefundReservation::exceeds;
+    tx.exec_params(
+        "insert into refunds (id, payment_intent_id, api_key_id, amount_yen, status, reason, metadata, created_at)"
+        " values ($1, $2, $3, $4, 'pending', $5, $6::jsonb, to_timestamp($7::bigint / 1000000.0))",
+        refund.id, refund.payment_intent_id, nonempty(refund.owner), refund.amount.value(), nonempty(refund.reason),
+        refund.metadata_json, timestamp_param(refund.created_at));
+    tx.commit();
+    return RefundReservation::reserved;
+  });
+}
+
+void PgPaymentStore::record_refund(const Refund& refund, const std::optional<ledger::Journal>& journal) {
+  assert(refund.status != RefundStatus::pending);
+  with_connection(pool_, [&](pqxx::connection& connection) {
+    pqxx::work tx(connection);
+    const pqxx::result updated = tx.exec_params(
+        "update refunds set status = $2, processor_reference = $3, failure_code = $4, failure_message = $5,"
+        " business_date = $6::date, updated_at = now() where id = $1 and status = 'pending'",
+        refund.id, std::string(to_string(refund.status)), nonempty(refund.processor_reference),
+        nonempty(refund.failure_code), nonempty(refund.failure_message), optional_date(refund.business_date));
+    if (updated.affected_rows() != 1) throw std::logic_error("refund " + refund.id + " is no longer pending");
+    if (refund.status == RefundStatus::succeeded) {
+      tx.exec_params(
+          "update payment_intents set amount_refunded_yen = amount_refunded_yen + $2, updated_at = now()"
+          " where id = $1",
+          refund.payment_intent_id, refund.amount.value());
+    }
+    if (journal) ledger::pg::insert_journal(tx, *journal);
+    const EventType event =
+        refund.status == RefundStatus::succeeded ? EventType::refund_succeeded : EventType::refund_failed;
+    emit_event(tx, refund.owner, to_string(event), "refund", refund.id);
+    tx.commit();
+  });
+}
+
+std::optional<Refund> PgPaymentStore::find_refund(const std::string& id) {
+  return with_connection(pool_, [&](pqxx::connection& connection) -> std::optional<Refund> {
+    pqxx::read_transaction tx(connection);
+    const pqxx::result rows = tx.exec_params(std::string("select ") + kRefundColumns + " from refunds where id = $1", id);
+    if (rows.empty()) return std::nullopt;
+    return refund_from_row(rows[0]);
   });
 }
 
@@ -153,14 +272,12 @@ void load_catalog(pqxx::connection& connection, const Catalog& catalog) {
   pqxx::work tx(connection);
   std::vector<ledger::chart::AccountDefinition> revenue_accounts;
   for (const CatalogEntry& fee : catalog.fee_codes) {
-    const FeeCode code = must_parse<FeeCode>(fee.id);
-    revenue_accounts.push_back(ledger::chart::revenue_account(code, fee.name));
+    revenue_accounts.push_back(ledger::chart::revenue_account(must_parse<FeeCode>(fee.id), fee.name));
   }
   ledger::pg::ensure_accounts(tx, ledger::chart::fixed_accounts());
   ledger::pg::ensure_accounts(tx, revenue_accounts);
   for (const auto& account : revenue_accounts) {
-    tx.exec_params("update accounts set name = $2 where code = $1 and name <> $2", account.code.str(),
-                   account.name);
+    tx.exec_params("update accounts set name = $2 where code = $1 and name <> $2", account.code.str(), account.name);
   }
   for (const CatalogEntry& fee : catalog.fee_codes) {
     tx.exec_params(
@@ -170,14 +287,12 @@ void load_catalog(pqxx::connection& connection, const Catalog& catalog) {
   }
   for (const CatalogEntry& facility : catalog.facilities) {
     tx.exec_params(
-        "insert into facilities (id, name) values ($1, $2) on conflict (id) do update set name = "
-        "excluded.name",
+        "insert into facilities (id, name) values ($1, $2) on conflict (id) do update set name = excluded.name",
         facility.id, facility.name);
   }
   for (const CatalogEntry& procedure : catalog.procedures) {
     tx.exec_params(
-        "insert into procedures (id, name) values ($1, $2) on conflict (id) do update set name = "
-        "excluded.name",
+        "insert into procedures (id, name) values ($1, $2) on conflict (id) do update set name = excluded.name",
         procedure.id, procedure.name);
   }
   tx.commit();

@@ -21,7 +21,16 @@ enum class ChargeOutcome : std::uint8_t {
   unknown = 4,   // sent, but no usable answer (timeout, lost response, 5xx): must be inquired, never assumed
   rejected = 5,  // the processor refused the request itself (malformed, bad merchant): nothing was charged
 };
-std::string_view to_string(ChargeOutcome outcome);
+inline std::string_view to_string(ChargeOutcome outcome) {
+  switch (outcome) {
+    case ChargeOutcome::approved: return "approved";
+    case ChargeOutcome::declined: return "declined";
+    case ChargeOutcome::not_sent: return "not_sent";
+    case ChargeOutcome::unknown: return "unknown";
+    case ChargeOutcome::rejected: return "rejected";
+  }
+  return "unknown";
+}
 
 struct ChargeRequest {
   std::string payment_id;  // our reference; processors de-duplicate on it
@@ -38,13 +47,40 @@ struct ChargeResult {
   std::string message;              // for logs and the payer-facing error detail
 };
 
+// Capture of an authorization (manual capture), full or partial: the rest of the authorization is released.
+struct CaptureRequest {
+  std::string payment_id;
+  std::string processor_reference;  // the charge to capture
+  Yen amount;
+};
+
+// Release of an authorization that will not be captured (取消 before capture).
+struct VoidRequest {
+  std::string payment_id;
+  std::string processor_reference;
+};
+
+struct RefundRequest {
+  std::string refund_id;  // our reference; processors de-duplicate on it
+  std::string payment_id;
+  std::string processor_reference;  // the captured charge to refund
+  Yen amount;
+};
+
+// The outcome of capture, void and refund uses the same vocabulary as a charge: approved, declined
+// (with a code, e.g. "refund_exceeds_capture", "refund_not_supported"), not_sent, unknown, rejected.
+using OperationResult = ChargeResult;
+
 class Processor {
  public:
   virtual ~Processor() = default;
   virtual const ProcessorId& id() const = 0;
   virtual std::string_view kind() const = 0;
-  // Blocking; bounded by the adapter's own timeouts.
+  // All blocking; bounded by the adapter's own timeouts.
   virtual ChargeResult charge(const ChargeRequest& request) = 0;
+  virtual OperationResult capture(const CaptureRequest& request) = 0;
+  virtual OperationResult void_authorization(const VoidRequest& request) = 0;
+  virtual OperationResult refund(const RefundRequest& request) = 0;
 };
 
 struct ProcessorConfig {

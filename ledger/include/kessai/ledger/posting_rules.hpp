@@ -22,4 +22,18 @@ struct CaptureFacts {
 //   Cr revenue:fee:<fee code>          amount
 Result<Journal, JournalError> capture_journal(const CaptureFacts& facts);
 
+struct RefundFacts {
+  std::string refund_id;
+  Yen amount;
+  ProcessorId processor;
+  FeeCode fee_code;
+  std::chrono::year_month_day business_date;
+};
+
+// A refund takes the fee back and the processor owes us that much less (it nets the refund from its
+// next payout):
+//   Dr revenue:fee:<fee code>          amount
+//   Cr assets:receivable:<processor>   amount
+Result<Journal, JournalError> refund_journal(const RefundFacts& facts);
+
 }  // namespace kessai::ledger

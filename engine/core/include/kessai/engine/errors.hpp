@@ -37,6 +37,17 @@ enum class ErrorCode : std::uint16_t {
   payment_method_required = 24,
   overloaded = 25,
   processor_error = 26,
+  authentication_required = 27,
+  invalid_api_key = 28,
+  scope_forbidden = 29,
+  payment_intent_unexpected_state = 30,
+  idempotency_key_mismatch = 31,
+  idempotency_key_in_use = 32,
+  refund_exceeds_captured = 33,
+  refund_not_found = 34,
+  processor_declined = 35,
+  webhook_endpoint_not_found = 36,
+  idempotency_key_invalid = 37,
 };
 
 struct ErrorInfo {

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -59,11 +60,13 @@ inline constexpr std::size_t kMetadataKeyBytesMax = 40;
 inline constexpr std::size_t kMetadataValueBytesMax = 500;
 
 struct PaymentIntent {
-  std::string id;  // "pi_…"
+  std::string id;     // "pi_…"
+  std::string owner;  // the API key that created it ("key_…"); only it may see or change the intent
   IntentStatus status = IntentStatus::requires_confirmation;
   Means means = Means::card;
   Yen amount;
   Yen amount_captured;
+  Yen amount_refunded;  // sum of succeeded refunds; never above amount_captured
   FeeCode fee_code;
   std::optional<FacilityId> facility;
   std::optional<ProcedureId> procedure;
@@ -74,8 +77,53 @@ struct PaymentIntent {
   std::string processor_reference;
   std::string failure_code;
   std::string failure_message;
+  std::string cancellation_reason;
   std::optional<std::chrono::year_month_day> business_date;  // of the capture, Asia/Tokyo
   std::chrono::system_clock::time_point created_at;
 };
+
+// Why an intent was canceled, as Stripe names the reasons. Stable numbers; never renumber.
+enum class CancellationReason : std::uint8_t { requested_by_customer = 1, duplicate = 2, fraudulent = 3, abandoned = 4 };
+std::string_view to_string(CancellationReason reason);
+std::optional<CancellationReason> parse_cancellation_reason(std::string_view text);
+
+// Refunds are objects of their own, several per intent, up to the captured amount in total.
+enum class RefundStatus : std::uint8_t { pending = 1, succeeded = 2, failed = 3 };
+std::string_view to_string(RefundStatus status);
+std::optional<RefundStatus> parse_refund_status(std::string_view text);
+
+inline constexpr std::size_t kRefundReasonBytesMax = 500;
+
+struct Refund {
+  std::string id;  // "re_…"
+  std::string payment_intent_id;
+  std::string owner;
+  Yen amount;
+  RefundStatus status = RefundStatus::pending;
+  std::string reason;
+  std::string metadata_json = "{}";
+  std::string processor_reference;
+  std::string failure_code;
+  std::string failure_message;
+  std::optional<std::chrono::year_month_day> business_date;
+  std::chrono::system_clock::time_point created_at;
+};
+
+// Webhook events. The names are the API's; stable numbers; never renumber.
+enum class EventType : std::uint8_t {
+  payment_intent_succeeded = 1,
+  payment_intent_payment_failed = 2,
+  payment_intent_canceled = 3,
+  payment_intent_expired = 4,
+  payment_intent_requires_payment = 5,
+  refund_succeeded = 6,
+  refund_failed = 7,
+  payment_intent_requires_capture = 8,
+};
+std::string_view to_string(EventType type);  // "payment_intent.succeeded"
+std::optional<EventType> parse_event_type(std::string_view text);
+std::span<const EventType> all_event_types();
+// The event an intent's arrival in a status announces, if any.
+std::optional<EventType> event_for(IntentStatus status);
 
 }  // namespace kessai::engine

@@ -1,5 +1,6 @@
 #pragma once
-// The payment use cases: validate, route, call the processor, record the outcome with its journal.
+// The payment use cases: create, confirm, capture, cancel, refund, read. Each validates, checks the
+// caller owns the intent, routes to the processor, and records the outcome with its journal.
 // It talks to the store and the processors through interfaces only; blocking, run on worker threads.
 
 #include <functional>
@@ -10,10 +11,12 @@
 
 #include "kessai/adapters/processor.hpp"
 #include "kessai/engine/business_day.hpp"
+#include "kessai/engine/caller.hpp"
 #include "kessai/engine/environment.hpp"
 #include "kessai/engine/errors.hpp"
 #include "kessai/engine/payment_intent.hpp"
 #include "kessai/engine/store.hpp"
+#include "kessai/result.hpp"
 
 namespace kessai::engine {
 
@@ -35,19 +38,34 @@ struct CreateIntentCommand {
   PaymentMethod payment_method;
 };
 
-// Which processor takes a means. Issue-level routing (per facility, brand, fallback) grows here.
+struct RefundCommand {
+  std::string payment_intent_id;
+  std::optional<Yen> amount;  // default: all that is still refundable
+  std::string reason;
+  std::string metadata_json = "{}";
+};
+
+// Which processor takes a means. Per-facility routing, brands and fallback grow here.
 class Router {
  public:
-  void add(Means means, adapters::Processor* processor) { by_means_[means] = processor; }
+  void add(Means means, adapters::Processor* processor);
   adapters::Processor* route(Means means) const;
+  adapters::Processor* by_id(const ProcessorId& id) const;
 
  private:
   std::map<Means, adapters::Processor*> by_means_;
+  std::map<std::string, adapters::Processor*> by_id_;
 };
 
-struct CreateOutcome {
-  std::optional<PaymentIntent> intent;  // set when an intent was recorded
-  std::optional<ApiError> error;  // set when the call failed; with intent when it failed after recording
+struct IntentOutcome {
+  std::optional<PaymentIntent> intent;  // set when an intent exists (also with some errors)
+  std::optional<ApiError> error;
+};
+using CreateOutcome = IntentOutcome;
+
+struct RefundOutcome {
+  std::optional<Refund> refund;
+  std::optional<ApiError> error;
 };
 
 class PaymentService {
@@ -56,13 +74,26 @@ class PaymentService {
                  BusinessDay business_day)
       : store_(store), router_(router), clock_(clock), ids_(ids), business_day_(business_day) {}
 
-  CreateOutcome create(const CreateIntentCommand& command);
-  std::optional<PaymentIntent> find(const std::string& id) { return store_.find_intent(id); }
+  // on_recorded is told the new intent's id as soon as it is durable (idempotency recovery point).
+  IntentOutcome create(const Caller& caller, const CreateIntentCommand& command,
+                       const std::function<void(const std::string&)>& on_recorded = {});
+  IntentOutcome confirm(const Caller& caller, const std::string& id, const PaymentMethod& method);
+  IntentOutcome capture(const Caller& caller, const std::string& id, std::optional<Yen> amount);
+  IntentOutcome cancel(const Caller& caller, const std::string& id, std::optional<CancellationReason> reason);
+  RefundOutcome refund(const Caller& caller, const RefundCommand& command);
+  IntentOutcome retrieve(const Caller& caller, const std::string& id);
+  RefundOutcome retrieve_refund(const Caller& caller, const std::string& id);
+  Result<IntentPage, ApiError> list(const Caller& caller, IntentFilter filter);
 
  private:
   std::optional<ApiError> validate(const CreateIntentCommand& command) const;
-  void confirm_with_processor(PaymentIntent& intent, adapters::Processor& processor,
-                              const PaymentMethod& method, CreateOutcome& outcome);
+  std::optional<ApiError> check_payable(const PaymentIntent& intent, const PaymentMethod& method,
+                                        adapters::Processor*& processor) const;
+  // Loads the intent if the caller owns it; otherwise the same not-found error a stranger's id gets.
+  IntentOutcome owned(const Caller& caller, const std::string& id);
+  void submit(PaymentIntent& intent, adapters::Processor& processor, const PaymentMethod& method,
+              IntentOutcome& outcome);
+  std::optional<ledger::Journal> capture_journal_for(const PaymentIntent& intent) const;
 
   PaymentStore& store_;
   const Router& router_;

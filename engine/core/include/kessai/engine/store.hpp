@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "kessai/engine/payment_intent.hpp"
 #include "kessai/ledger/journal.hpp"
@@ -23,6 +24,31 @@ struct CatalogLookup {
   bool procedure_known = false;
 };
 
+inline constexpr std::size_t kListLimitMax = 100;
+inline constexpr std::size_t kListLimitDefault = 20;
+
+struct IntentFilter {
+  std::string owner;
+  std::optional<IntentStatus> status;
+  std::optional<Means> means;
+  std::optional<FacilityId> facility;
+  std::optional<ProcedureId> procedure;
+  std::string starting_after;  // an intent id: the page starts after it (newest first)
+  std::size_t limit = kListLimitDefault;
+};
+
+struct IntentPage {
+  std::vector<PaymentIntent> items;
+  bool has_more = false;
+};
+
+// Stable numbers; never renumber.
+enum class RefundReservation : std::uint8_t {
+  reserved = 1,        // the refund is recorded pending and counts against the refundable amount
+  exceeds = 2,         // captured - refunded - pending refunds is less than the amount
+  not_refundable = 3,  // the intent is not succeeded
+};
+
 class PaymentStore {
  public:
   virtual ~PaymentStore() = default;
@@ -31,11 +57,21 @@ class PaymentStore {
                                        const std::optional<ProcedureId>& procedure) = 0;
   // Inserts a new intent and its first event, in one transaction.
   virtual void insert_intent(const PaymentIntent& intent) = 0;
-  // Writes the intent's new state, the event, and the journal when the transition moves money — all in
-  // one transaction, so a state never exists without its journal or the reverse.
+  // Writes the intent's new state, its history, the journal when the transition moves money, and the
+  // webhook event the new status announces — all in one transaction. Throws std::logic_error when the
+  // intent is no longer in `from` (someone else moved it), and writes nothing then.
   virtual void record_transition(const PaymentIntent& intent, IntentStatus from,
                                  const std::optional<ledger::Journal>& journal, std::string_view detail) = 0;
   virtual std::optional<PaymentIntent> find_intent(const std::string& id) = 0;
+  virtual IntentPage list_intents(const IntentFilter& filter) = 0;
+
+  // Locks the intent and records the refund pending if the amount still fits; `available` gets what
+  // could still be refunded. A refund amount of zero means "all that remains" and is filled in.
+  virtual RefundReservation reserve_refund(Refund& refund, Yen& available) = 0;
+  // Records a pending refund's outcome: on success also raises the intent's refunded amount and posts
+  // the journal; either way writes the refund.succeeded / refund.failed event. One transaction.
+  virtual void record_refund(const Refund& refund, const std::optional<ledger::Journal>& journal) = 0;
+  virtual std::optional<Refund> find_refund(const std::string& id) = 0;
 };
 
 }  // namespace kessai::engine

@@ -19,6 +19,10 @@ class PgPaymentStore final : public PaymentStore {
   void record_transition(const PaymentIntent& intent, IntentStatus from,
                          const std::optional<ledger::Journal>& journal, std::string_view detail) override;
   std::optional<PaymentIntent> find_intent(const std::string& id) override;
+  IntentPage list_intents(const IntentFilter& filter) override;
+  RefundReservation reserve_refund(Refund& refund, Yen& available) override;
+  void record_refund(const Refund& refund, const std::optional<ledger::Journal>& journal) override;
+  std::optional<Refund> find_refund(const std::string& id) override;
 
  private:
   ledger::pg::ConnectionPool& pool_;
@@ -40,5 +44,23 @@ void load_catalog(pqxx::connection& connection, const Catalog& catalog);
 
 // Creates the fixed accounts and each configured processor's accounts (idempotent).
 void ensure_processor_accounts(pqxx::connection& connection, const std::vector<ProcessorId>& processors);
+
+// Writes a webhook event for the owner's endpoints subscribed to it, inside the caller's transaction
+// (the outbox): nothing when nobody listens.
+void emit_event(pqxx::work& tx, const std::string& owner, std::string_view type, std::string_view object_type,
+                const std::string& object_id);
+
+// Runs one unit of work on a pooled connection; connection loss becomes StoreUnavailable.
+template <class Work>
+auto with_connection(ledger::pg::ConnectionPool& pool, Work&& work) {
+  try {
+    ledger::pg::Lease lease = pool.acquire();
+    return work(*lease);
+  } catch (const pqxx::broken_connection& error) {
+    throw StoreUnavailable(std::string("database connection failed: ") + error.what());
+  } catch (const ledger::pg::PoolExhausted& error) {
+    throw StoreUnavailable(error.what());
+  }
+}
 
 }  // namespace kessai::engine

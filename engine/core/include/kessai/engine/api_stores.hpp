@@ -1,0 +1,75 @@
+#pragma once
+// What the API edge needs from the system of record besides payments: API keys, idempotency records
+// and webhook endpoints. Implemented on PostgreSQL in engine/store; free of pqxx here.
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "kessai/engine/caller.hpp"
+
+namespace kessai::engine {
+
+class ApiKeyStore {
+ public:
+  virtual ~ApiKeyStore() = default;
+  // The key's caller when id and secret hash match an unrevoked key.
+  virtual std::optional<Caller> authenticate(const std::string& key_id, const std::string& secret_sha256) = 0;
+};
+
+struct StoredResponse {
+  unsigned status = 0;
+  std::string content_type;
+  std::string body;
+};
+
+// Stable numbers; never renumber.
+enum class IdempotencyBegin : std::uint8_t {
+  started = 1,    // this request owns the key now and must finish() or abandon() it
+  replay = 2,     // a finished response exists: send it again
+  mismatch = 3,   // the key was used with other parameters
+  in_flight = 4,  // another request with this key is executing
+  recover = 5,    // an earlier request died after recording its result: continue from the recovery point
+};
+
+struct IdempotencyRecord {
+  IdempotencyBegin outcome = IdempotencyBegin::started;
+  StoredResponse response;     // with replay
+  std::string recovery_point;  // with recover: the id of the object the earlier request created
+};
+
+inline constexpr std::chrono::seconds kIdempotencyLease{60};          // an in-flight claim older is abandoned
+inline constexpr std::chrono::hours kIdempotencyRetention{48};         // kept at least 24 h, as promised
+
+class IdempotencyStore {
+ public:
+  virtual ~IdempotencyStore() = default;
+  virtual IdempotencyRecord begin(const std::string& owner, const std::string& key, const std::string& fingerprint) = 0;
+  virtual void set_recovery_point(const std::string& owner, const std::string& key, const std::string& object_id) = 0;
+  virtual void finish(const std::string& owner, const std::string& key, const StoredResponse& response) = 0;
+  // Forgets the claim, so a retry executes afresh (the request failed before doing anything durable).
+  virtual void abandon(const std::string& owner, const std::string& key) = 0;
+  virtual std::size_t purge_older_than(std::chrono::hours age) = 0;
+};
+
+struct WebhookEndpoint {
+  std::string id;  // "we_…"
+  std::string owner;
+  std::string url;
+  std::vector<std::string> events;
+  std::string secret;  // "whsec_…"; shown once, at creation
+  bool enabled = true;
+  std::string created_at;
+};
+
+class WebhookEndpointStore {
+ public:
+  virtual ~WebhookEndpointStore() = default;
+  virtual void insert_endpoint(const WebhookEndpoint& endpoint) = 0;
+  virtual std::vector<WebhookEndpoint> endpoints_of(const std::string& owner) = 0;
+  // False when the endpoint does not exist or belongs to someone else.
+  virtual bool disable_endpoint(const std::string& owner, const std::string& id) = 0;
+};
+
+}  // namespace kessai::engine

@@ -1,0 +1,114 @@
+#pragma once
+// API keys, idempotency records and webhook endpoints and deliveries on PostgreSQL.
+
+#include <string>
+#include <vector>
+
+#include "kessai/engine/api_stores.hpp"
+#include "kessai/ledger/pg/pool.hpp"
+#include "kessai/result.hpp"
+
+namespace kessai::engine {
+
+class PgApiKeyStore final : public ApiKeyStore {
+ public:
+  explicit PgApiKeyStore(ledger::pg::ConnectionPool& pool) : pool_(pool) {}
+  std::optional<Caller> authenticate(const std::string& key_id, const std::string& secret_sha256) override;
+
+ private:
+  ledger::pg::ConnectionPool& pool_;
+};
+
+class PgIdempotencyStore final : public IdempotencyStore {
+ public:
+  explicit PgIdempotencyStore(ledger::pg::ConnectionPool& pool) : pool_(pool) {}
+  IdempotencyRecord begin(const std::string& owner, const std::string& key, const std::string& fingerprint) override;
+  void set_recovery_point(const std::string& owner, const std::string& key, const std::string& object_id) override;
+  void finish(const std::string& owner, const std::string& key, const StoredResponse& response) override;
+  void abandon(const std::string& owner, const std::string& key) override;
+  std::size_t purge_older_than(std::chrono::hours age) override;
+
+ private:
+  ledger::pg::ConnectionPool& pool_;
+};
+
+class PgWebhookEndpointStore final : public WebhookEndpointStore {
+ public:
+  explicit PgWebhookEndpointStore(ledger::pg::ConnectionPool& pool) : pool_(pool) {}
+  void insert_endpoint(const WebhookEndpoint& endpoint) override;
+  std::vector<WebhookEndpoint> endpoints_of(const std::string& owner) override;
+  bool disable_endpoint(const std::string& owner, const std::string& id) override;
+
+ private:
+  ledger::pg::ConnectionPool& pool_;
+};
+
+// --- API keys, for the `kessai apikey` commands -------------------------------------------------
+
+struct ApiKeyScope {
+  bool all = false;
+  std::vector<std::string> facility_ids;
+  std::vector<std::string> procedure_ids;
+};
+
+struct CreatedApiKey {
+  std::string id;      // "key_…", safe to show and log
+  std::string secret;  // the whole key "ksk_…"; shown once, stored only as a hash
+};
+
+
+// Creates a key; with replace, first revokes the caller's other unrevoked keys of the same name.
+CreatedApiKey create_api_key(pqxx::connection& connection, const std::string& name, const ApiKeyScope& scope,
+                             bool replace);
+// False when there is no such unrevoked key.
+bool revoke_api_key(pqxx::connection& connection, const std::string& key_id);
+
+struct ApiKeyInfo {
+  std::string id;
+  std::string name;
+  std::string scope;  // "all" or "facility:A, procedure:B"
+  std::string created_at;
+  std::string revoked_at;
+};
+std::vector<ApiKeyInfo> list_api_keys(pqxx::connection& connection);
+
+// --- Webhook deliveries (the outbox), for the dispatcher and the `kessai webhooks` commands --------
+
+struct DueDelivery {
+  std::int64_t id = 0;
+  std::string event_id;
+  std::string event_type;
+  std::string object_type;
+  std::string object_id;
+  std::string event_created_at;
+  std::string url;
+  std::string secret;
+  int attempts = 0;
+  std::int64_t age_seconds = 0;  // since the event was created
+};
+
+// Claims up to `limit` due deliveries for `lease` (other dispatchers skip them meanwhile).
+std::vector<DueDelivery> claim_due_deliveries(ledger::pg::ConnectionPool& pool, std::size_t limit,
+                                              std::chrono::seconds lease);
+void mark_delivered(ledger::pg::ConnectionPool& pool, std::int64_t delivery_id, unsigned status);
+// Schedules another attempt after `retry_in`, or gives up (dead) when retry_in is nullopt.
+void mark_failed(ledger::pg::ConnectionPool& pool, std::int64_t delivery_id, unsigned status, const std::string& error,
+                 std::optional<std::chrono::seconds> retry_in);
+
+struct DeliveryInfo {
+  std::int64_t id = 0;
+  std::string event_id;
+  std::string event_type;
+  std::string object_id;
+  std::string endpoint_url;
+  std::string state;
+  int attempts = 0;
+  std::string next_attempt_at;
+  std::string last_error;
+};
+// Deliveries not delivered (pending or dead), oldest first.
+std::vector<DeliveryInfo> undelivered(pqxx::connection& connection, std::size_t limit);
+// Puts a delivery (or every delivery of an event) back in the queue, due now; returns how many.
+std::size_t resend(pqxx::connection& connection, const std::string& delivery_or_event_id);
+
+}  // namespace kessai::engine

@@ -1,0 +1,128 @@
+#include "acquirer_records.hpp"
+
+#include <string>
+#include <vector>
+
+#include <boost/json.hpp>
+
+namespace kessai::sim {
+
+namespace json = boost::json;
+
+namespace {
+
+std::optional<std::string> string_at(const json::object& object, std::string_view key) {
+  const json::value* value = object.if_contains(key);
+  if (value == nullptr || !value->is_string()) return std::nullopt;
+  return std::string(value->as_string());
+}
+
+// Amounts are whole yen, never negative.
+std::optional<std::int64_t> amount_at(const json::object& object, std::string_view key) {
+  const json::value* value = object.if_contains(key);
+  if (value == nullptr || !value->is_int64() || value->as_int64() < 0) return std::nullopt;
+  return value->as_int64();
+}
+
+std::optional<json::object> parse_object(std::string_view line) {
+  json::error_code ec;
+  json::value parsed = json::parse(line, ec);
+  if (ec || !parsed.is_object()) return std::nullopt;
+  return std::move(parsed.as_object());
+}
+
+template <class Record>
+std::vector<Record> read_lines(std::istream& lines, std::optional<Record> (*parse)(std::string_view),
+                               std::size_t& skipped_lines) {
+  std::vector<Record> records;
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line.empty()) continue;
+    if (auto record = parse(line)) {
+      records.push_back(std::move(*record));
+    } else {
+      ++skipped_lines;
+    }
+  }
+  return records;
+}
+
+}  // namespace
+
+json::object charge_json(const Charge& charge) {
+  json::object out{{"id", charge.id},
+                   {"object", "charge"},
+                   {"reference", charge.reference},
+                   {"amount", charge.amount_yen},
+                   {"amount_captured", charge.amount_captured_yen},
+                   {"amount_refunded", charge.amount_refunded_yen},
+                   {"currency", "JPY"},
+                   {"merchant", charge.merchant},
+                   {"status", charge.status},
+                   {"created_at", charge.created_at}};
+  if (!charge.decline_code.empty()) {
+    out["decline_code"] = charge.decline_code;
+    out["message"] = "the card was declined (" + charge.decline_code + ")";
+  }
+  return out;
+}
+
+json::object refund_json(const Refund& refund) {
+  return json::object{{"id", refund.id},
+                      {"object", "refund"},
+                      {"charge", refund.charge_id},
+                      {"reference", refund.reference},
+                      {"amount", refund.amount_yen},
+                      {"currency", "JPY"},
+                      {"status", refund.status},
+                      {"created_at", refund.created_at}};
+}
+
+std::optional<Charge> parse_charge_line(std::string_view line) {
+  const auto object = parse_object(line);
+  if (!object) return std::nullopt;
+  auto id = string_at(*object, "id");
+  auto reference = string_at(*object, "reference");
+  auto status = string_at(*object, "status");
+  auto created_at = string_at(*object, "created_at");
+  const auto amount_yen = amount_at(*object, "amount");
+  if (!id || !reference || !status || !created_at || !amount_yen) return std::nullopt;
+  Charge charge;
+  charge.id = std::move(*id);
+  charge.reference = std::move(*reference);
+  charge.amount_yen = *amount_yen;
+  charge.merchant = string_at(*object, "merchant").value_or("");
+  charge.status = std::move(*status);
+  charge.decline_code = string_at(*object, "decline_code").value_or("");
+  charge.created_at = std::move(*created_at);
+  const std::int64_t captured_in_full_yen = charge.status == "captured" ? charge.amount_yen : 0;
+  charge.amount_captured_yen = amount_at(*object, "amount_captured").value_or(captured_in_full_yen);
+  charge.amount_refunded_yen = amount_at(*object, "amount_refunded").value_or(0);
+  return charge;
+}
+
+std::optional<Refund> parse_refund_line(std::string_view line) {
+  const auto object = parse_object(line);
+  if (!object) return std::nullopt;
+  auto id = string_at(*object, "id");
+  auto charge_id = string_at(*object, "charge");
+  auto reference = string_at(*object, "reference");
+  auto status = string_at(*object, "status");
+  auto created_at = string_at(*object, "created_at");
+  const auto amount_yen = amount_at(*object, "amount");
+  if (!id || !charge_id || !reference || !status || !created_at || !amount_yen) return std::nullopt;
+  return Refund{std::move(*id), std::move(*charge_id), std::move(*reference),
+                *amount_yen,    std::move(*status),    std::move(*created_at)};
+}
+
+JournalLoad load_journals(AcquirerBook& book, std::istream& charge_lines, std::istream& refund_lines) {
+  JournalLoad load;
+  const std::vector<Charge> charges = read_lines(charge_lines, &parse_charge_line, load.skipped_lines);
+  const std::vector<Refund> refunds = read_lines(refund_lines, &parse_refund_line, load.skipped_lines);
+  book.restore(charges, refunds);
+  load.charges = book.all().size();
+  load.refunds = book.all_refunds().size();
+  return load;
+}
+
+}  // namespace kessai::sim
