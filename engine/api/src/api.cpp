@@ -162,6 +162,10 @@ void Api::run_blocking(runtime::Responder respond, std::function<runtime::HttpRe
   auto job = [respond, work = std::move(work)] {
     try {
       respond(work());
+    } catch (const ConcurrentUpdate& error) {
+      log::info("concurrent_update", {{"detail", error.what()}});
+      respond(error_response({ErrorCode::payment_intent_unexpected_state,
+                              std::string(error.what()) + "; fetch it again and retry if still wanted", ""}));
     } catch (const StoreUnavailable& error) {
       log::error("database_unavailable", {{"error", error.what()}});
       respond(error_response({ErrorCode::database_unavailable, "the database cannot be reached; retry later", ""}));

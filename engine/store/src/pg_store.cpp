@@ -160,7 +160,8 @@ void PgPaymentStore::record_transition(const PaymentIntent& intent, IntentStatus
         nonempty(intent.failure_message), optional_date(intent.business_date), nonempty(intent.cancellation_reason),
         std::string(to_string(from)));
     if (updated.affected_rows() != 1) {
-      throw std::logic_error("payment intent " + intent.id + " was not in status " + std::string(to_string(from)));
+      throw ConcurrentUpdate("payment intent " + intent.id + " is no longer " + std::string(to_string(from)) +
+                             "; another request changed it first");
     }
     tx.exec_params(
         "insert into payment_intent_events (payment_intent_id, from_status, to_status, detail)"
@@ -215,11 +216,16 @@ IntentPage PgPaymentStore::list_intents(const IntentFilter& filter) {
 RefundReservation PgPaymentStore::reserve_refund(Refund& refund, Yen& available) {
   return with_connection(pool_, [&](pqxx::connection& connection) {
     pqxx::work tx(connection);
-    // The row lock serialises refunds of one intent, so two partial refunds cannot both fit.
+    // The row lock serialises refunds of one intent. The sum is read in a second statement: under READ
+    // COMMITTED each statement takes a new snapshot, so it sees refunds committed while this one waited
+    // for the lock (one statement with FOR UPDATE would still sum from its old snapshot).
+    const pqxx::result locked =
+        tx.exec_params("select 1 from payment_intents where id = $1 for update", refund.payment_intent_id);
+    if (locked.empty()) return RefundReservation::not_refundable;
     const pqxx::result rows = tx.exec_params(
         "select status, amount_captured_yen - amount_refunded_yen -"
         "  coalesce((select sum(amount_yen) from refunds where payment_intent_id = $1 and status = 'pending'), 0)"
-        " from payment_intents where id = $1 for update",
+        " from payment_intents where id = $1",
         refund.payment_intent_id);
     if (rows.empty() || rows[0][0].as<std::string>() != "succeeded") return RefundReservation::not_refundable;
     available = Yen(rows[0][1].as<std::int64_t>());
@@ -244,7 +250,7 @@ void PgPaymentStore::record_refund(const Refund& refund, const std::optional<led
         " business_date = $6::date, updated_at = now() where id = $1 and status = 'pending'",
         refund.id, std::string(to_string(refund.status)), nonempty(refund.processor_reference),
         nonempty(refund.failure_code), nonempty(refund.failure_message), optional_date(refund.business_date));
-    if (updated.affected_rows() != 1) throw std::logic_error("refund " + refund.id + " is no longer pending");
+    if (updated.affected_rows() != 1) throw ConcurrentUpdate("refund " + refund.id + " is no longer pending");
     if (refund.status == RefundStatus::succeeded) {
       tx.exec_params(
           "update payment_intents set amount_refunded_yen = amount_refunded_yen + $2, updated_at = now()"

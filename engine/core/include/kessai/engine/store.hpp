@@ -18,6 +18,11 @@ struct StoreUnavailable : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Another request changed the object first; nothing was written. The caller reads it again.
+struct ConcurrentUpdate : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
 struct CatalogLookup {
   bool fee_code_known = false;
   bool facility_known = false;
@@ -58,7 +63,7 @@ class PaymentStore {
   // Inserts a new intent and its first event, in one transaction.
   virtual void insert_intent(const PaymentIntent& intent) = 0;
   // Writes the intent's new state, its history, the journal when the transition moves money, and the
-  // webhook event the new status announces — all in one transaction. Throws std::logic_error when the
+  // webhook event the new status announces — all in one transaction. Throws ConcurrentUpdate when the
   // intent is no longer in `from` (someone else moved it), and writes nothing then.
   virtual void record_transition(const PaymentIntent& intent, IntentStatus from,
                                  const std::optional<ledger::Journal>& journal, std::string_view detail) = 0;
