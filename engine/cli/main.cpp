@@ -115,9 +115,10 @@ std::optional<ApiKeyArguments> parse_apikey_create(const std::vector<std::string
     return std::nullopt;
   }
   if (!any_scope) {
-    std::fputs("kessai apikey create: give at least one --scope (all, facility:ID or procedure:ID); a key with "
-               "no scope could charge nothing\n",
-               stderr);
+    std::fputs(
+        "kessai apikey create: give at least one --scope (all, facility:ID or procedure:ID); a key with "
+        "no scope could charge nothing\n",
+        stderr);
     return std::nullopt;
   }
   return parsed;
@@ -141,11 +142,11 @@ int webhooks_pending(pqxx::connection& connection, std::size_t limit) {
   std::printf("%-8s %-9s %-8s %-36s %-34s %-19s %s\n", "delivery", "state", "attempts", "event", "type",
               "next attempt (UTC)", "endpoint / last error");
   for (const auto& delivery : deliveries) {
-    std::printf("%-8lld %-9s %-8d %-36s %-34s %-19s %s\n      last error: %s\n",
-                static_cast<long long>(delivery.id), delivery.state.c_str(), delivery.attempts,
-                delivery.event_id.c_str(), delivery.event_type.c_str(),
-                delivery.state == "dead" ? "(given up)" : delivery.next_attempt_at.c_str(),
-                delivery.endpoint_url.c_str(), delivery.last_error.empty() ? "-" : delivery.last_error.c_str());
+    std::printf(
+        "%-8lld %-9s %-8d %-36s %-34s %-19s %s\n      last error: %s\n", static_cast<long long>(delivery.id),
+        delivery.state.c_str(), delivery.attempts, delivery.event_id.c_str(), delivery.event_type.c_str(),
+        delivery.state == "dead" ? "(given up)" : delivery.next_attempt_at.c_str(),
+        delivery.endpoint_url.c_str(), delivery.last_error.empty() ? "-" : delivery.last_error.c_str());
   }
   return 0;
 }
@@ -203,8 +204,9 @@ int main(int argc, char** argv) {
   }
   const bool known = is(1, {"migrate"}) || is(3, {"catalog", "load"}) || is(2, {"ledger", "trial-balance"}) ||
                      is(4, {"ledger", "journal", "--reference"}) || apikey.has_value() ||
-                     is(3, {"apikey", "revoke"}) || is(2, {"apikey", "list"}) || is(2, {"webhooks", "pending"}) ||
-                     is(4, {"webhooks", "pending", "--limit"}) || is(3, {"webhooks", "resend"});
+                     is(3, {"apikey", "revoke"}) || is(2, {"apikey", "list"}) ||
+                     is(2, {"webhooks", "pending"}) || is(4, {"webhooks", "pending", "--limit"}) ||
+                     is(3, {"webhooks", "resend"});
   if (!known) return usage();
   if (url.empty()) {
     std::fprintf(stderr,
@@ -223,15 +225,18 @@ int main(int argc, char** argv) {
       return journal(connection, args[3]);
     }
     if (apikey) {
-      const auto key = kessai::engine::create_api_key(connection, apikey->name, apikey->scope, apikey->replace);
-      std::fprintf(stderr, "created %s for '%s'; the key is printed once, below; store it in the backend's secrets\n",
+      const auto key =
+          kessai::engine::create_api_key(connection, apikey->name, apikey->scope, apikey->replace);
+      std::fprintf(stderr,
+                   "created %s for '%s'; the key is printed once, below; store it in the backend's secrets\n",
                    key.id.c_str(), apikey->name.c_str());
       std::printf("%s\n", key.secret.c_str());
       return 0;
     }
     if (is(3, {"apikey", "revoke"})) {
       if (!kessai::engine::revoke_api_key(connection, args[2])) {
-        std::fprintf(stderr, "kessai apikey revoke: no unrevoked key %s (see kessai apikey list)\n", args[2].c_str());
+        std::fprintf(stderr, "kessai apikey revoke: no unrevoked key %s (see kessai apikey list)\n",
+                     args[2].c_str());
         return 1;
       }
       std::printf("revoked %s\n", args[2].c_str());
@@ -242,7 +247,8 @@ int main(int argc, char** argv) {
     if (is(3, {"webhooks", "resend"})) {
       const std::size_t count = kessai::engine::resend(connection, args[2]);
       if (count == 0) {
-        std::fprintf(stderr, "kessai webhooks resend: no delivery or event %s (see kessai webhooks pending)\n",
+        std::fprintf(stderr,
+                     "kessai webhooks resend: no delivery or event %s (see kessai webhooks pending)\n",
                      args[2].c_str());
         return 1;
       }

@@ -172,12 +172,14 @@ std::optional<Error> read_rest(const toml::table& root, Config& config) {
     config.log_level = *parsed;
   }
   if (const toml::table* webhooks = sub_table(root, "webhooks", error)) {
-    if (auto e = reject_unknown_keys(*webhooks, {"poll_interval_ms", "request_timeout_ms", "retry_initial_ms",
-                                                 "retry_max_ms", "give_up_after_hours"},
+    if (auto e = reject_unknown_keys(*webhooks,
+                                     {"poll_interval_ms", "request_timeout_ms", "retry_initial_ms",
+                                      "retry_max_ms", "give_up_after_hours"},
                                      "[webhooks]")) {
       return e;
     }
-    std::int64_t poll = config.webhook_poll_interval.count(), timeout = config.webhook_request_timeout.count();
+    std::int64_t poll = config.webhook_poll_interval.count(),
+                 timeout = config.webhook_request_timeout.count();
     std::int64_t initial = config.webhook_retry_initial.count(), max = config.webhook_retry_max.count();
     std::int64_t give_up = config.webhook_give_up_after.count();
     if (auto e = read_count(*webhooks, "poll_interval_ms", "webhooks", poll, 10, 60'000)) return e;
@@ -203,7 +205,8 @@ Result<Config, std::string> load_config(const std::string& path) {
   if (!file.ok()) return fail(file.error());
   const toml::table& root = file.value();
   if (auto e = reject_unknown_keys(
-          root, {"server", "database", "business_day", "log", "processors", "routing", "webhooks"}, "the top level")) {
+          root, {"server", "database", "business_day", "log", "processors", "routing", "webhooks"},
+          "the top level")) {
     return fail(path + ": " + *e);
   }
   for (auto* reader : {read_server, read_processors, read_routing, read_rest}) {

@@ -2,12 +2,12 @@
 
 #include <condition_variable>
 #include <cstdio>
-#include <mutex>
-#include <thread>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "config.hpp"
@@ -16,9 +16,9 @@
 #include "kessai/engine/openapi.hpp"
 #include "kessai/engine/pg_api_stores.hpp"
 #include "kessai/engine/pg_store.hpp"
-#include "webhook_dispatcher.hpp"
 #include "kessai/ledger/pg/migrate.hpp"
 #include "kessai/runtime/http_server.hpp"
+#include "webhook_dispatcher.hpp"
 
 namespace {
 

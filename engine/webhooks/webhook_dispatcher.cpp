@@ -22,10 +22,13 @@ std::string webhook_signature(const std::string& secret, std::int64_t unix_secon
   return "t=" + t + ",v1=" + runtime::hmac_sha256_hex(secret, t + "." + body);
 }
 
-WebhookDispatcher::WebhookDispatcher(ledger::pg::ConnectionPool& pool, Renderer renderer, WebhookSettings settings)
+WebhookDispatcher::WebhookDispatcher(ledger::pg::ConnectionPool& pool, Renderer renderer,
+                                     WebhookSettings settings)
     : pool_(pool), renderer_(std::move(renderer)), settings_(settings) {}
 
-WebhookDispatcher::~WebhookDispatcher() { stop(); }
+WebhookDispatcher::~WebhookDispatcher() {
+  stop();
+}
 
 void WebhookDispatcher::start() {
   thread_ = std::thread([this] { run(); });
@@ -50,7 +53,8 @@ void WebhookDispatcher::run() {
     }
     std::unique_lock lock(mutex_);
     // A full batch means more may be due at once; otherwise wait for the next poll.
-    if (attempted < settings_.batch_max) wake_.wait_for(lock, settings_.poll_interval, [&] { return stopping_; });
+    if (attempted < settings_.batch_max)
+      wake_.wait_for(lock, settings_.poll_interval, [&] { return stopping_; });
     if (stopping_) return;
   }
 }
@@ -68,8 +72,8 @@ runtime::HttpClient& WebhookDispatcher::client_for(const std::string& origin) {
 }
 
 std::size_t WebhookDispatcher::deliver_due() {
-  const auto lease = std::chrono::duration_cast<std::chrono::seconds>(settings_.request_timeout) +
-                     std::chrono::seconds(30);
+  const auto lease =
+      std::chrono::duration_cast<std::chrono::seconds>(settings_.request_timeout) + std::chrono::seconds(30);
   const std::vector<DueDelivery> due = claim_due_deliveries(pool_, settings_.batch_max, lease);
   for (const DueDelivery& delivery : due) {
     const std::optional<std::string> object = renderer_(delivery.object_type, delivery.object_id);
@@ -77,13 +81,15 @@ std::size_t WebhookDispatcher::deliver_due() {
                                         object.value_or("null"));
     const auto url = boost::urls::parse_uri(delivery.url);
     const auto now = std::chrono::system_clock::now();
-    const std::int64_t unix_seconds = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+    const std::int64_t unix_seconds =
+        std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
     unsigned status = 0;
     std::string error;
     if (!url) {
       error = "the endpoint URL is malformed";
     } else {
-      const std::string origin = std::string(url->scheme()) + "://" + std::string(url->encoded_host_and_port());
+      const std::string origin =
+          std::string(url->scheme()) + "://" + std::string(url->encoded_host_and_port());
       std::string target = std::string(url->encoded_path());
       if (target.empty()) target = "/";
       if (url->has_query()) target += "?" + std::string(url->encoded_query());
@@ -101,12 +107,15 @@ std::size_t WebhookDispatcher::deliver_due() {
     }
     if (error.empty()) {
       mark_delivered(pool_, delivery.id, status);
-      log::info("webhook_delivered", {{"event", delivery.event_id}, {"type", delivery.event_type}, {"status", status}});
+      log::info("webhook_delivered",
+                {{"event", delivery.event_id}, {"type", delivery.event_type}, {"status", status}});
       continue;
     }
-    const auto delay = webhook_retry_delay(settings_, delivery.attempts + 1, std::chrono::seconds(delivery.age_seconds));
+    const auto delay =
+        webhook_retry_delay(settings_, delivery.attempts + 1, std::chrono::seconds(delivery.age_seconds));
     std::optional<std::chrono::seconds> retry_in;
-    if (delay) retry_in = std::max(std::chrono::seconds(1), std::chrono::duration_cast<std::chrono::seconds>(*delay));
+    if (delay)
+      retry_in = std::max(std::chrono::seconds(1), std::chrono::duration_cast<std::chrono::seconds>(*delay));
     // Sub-second delays (tests) still wait a second: next_attempt_at has second granularity here.
     mark_failed(pool_, delivery.id, status, error, retry_in);
     log::warn(retry_in ? "webhook_retry_scheduled" : "webhook_given_up",

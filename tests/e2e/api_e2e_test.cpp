@@ -75,15 +75,18 @@ TEST_CASE_METHOD(Stack, "manual capture, partial capture, then refunds up to the
   const std::string id = id_of(authorized);
   CHECK(count("select count(*) from journal_entries") == 0);
 
-  CHECK(code_of(request("POST", "/v1/payment_intents/" + id + "/capture", R"({"amount_to_capture": 6000})")) ==
-        "amount_invalid");
-  const auto captured = request("POST", "/v1/payment_intents/" + id + "/capture", R"({"amount_to_capture": 4000})");
+  CHECK(code_of(request("POST", "/v1/payment_intents/" + id + "/capture",
+                        R"({"amount_to_capture": 6000})")) == "amount_invalid");
+  const auto captured =
+      request("POST", "/v1/payment_intents/" + id + "/capture", R"({"amount_to_capture": 4000})");
   INFO(captured.body);
   REQUIRE(captured.status == 200);
   CHECK(body_of(captured).at("status") == "succeeded");
   CHECK(body_of(captured).at("amount_captured") == 4000);
-  CHECK(code_of(request("POST", "/v1/payment_intents/" + id + "/capture", "")) == "payment_intent_unexpected_state");
-  CHECK(code_of(request("POST", "/v1/payment_intents/" + id + "/cancel", "")) == "payment_intent_unexpected_state");
+  CHECK(code_of(request("POST", "/v1/payment_intents/" + id + "/capture", "")) ==
+        "payment_intent_unexpected_state");
+  CHECK(code_of(request("POST", "/v1/payment_intents/" + id + "/cancel", "")) ==
+        "payment_intent_unexpected_state");
 
   const auto first = request("POST", "/v1/refunds", R"({"payment_intent": ")" + id + R"(", "amount": 1500})");
   INFO(first.body);
@@ -100,14 +103,14 @@ TEST_CASE_METHOD(Stack, "manual capture, partial capture, then refunds up to the
 
   // capture + two refunds; every journal balanced; the receivable is back to zero.
   CHECK(count("select count(*) from journal_entries") == 3);
-  CHECK(count("select coalesce(sum(amount_yen), 0) from postings where account_code = 'assets:receivable:card-sim'") ==
-        0);
+  CHECK(count("select coalesce(sum(amount_yen), 0) from postings where account_code = "
+              "'assets:receivable:card-sim'") == 0);
   CHECK_THAT(must_run("kessai", {"ledger", "trial-balance"}, database.url()), Catch::Contains("balanced"));
 }
 
 TEST_CASE_METHOD(Stack, "cancel releases an authorization and an unconfirmed intent; confirm later pays") {
-  const std::string authorized =
-      id_of(request("POST", "/v1/payment_intents", card_payment("tok_visa", 3000, R"(, "capture_method": "manual")")));
+  const std::string authorized = id_of(request(
+      "POST", "/v1/payment_intents", card_payment("tok_visa", 3000, R"(, "capture_method": "manual")")));
   const auto canceled = request("POST", "/v1/payment_intents/" + authorized + "/cancel",
                                 R"({"cancellation_reason": "requested_by_customer"})");
   REQUIRE(canceled.status == 200);
@@ -118,14 +121,15 @@ TEST_CASE_METHOD(Stack, "cancel releases an authorization and an unconfirmed int
   CHECK(charges[0].as_object().at("status") == "voided");
   CHECK(code_of(request("POST", "/v1/payment_intents/" + authorized + "/capture", "")) ==
         "payment_intent_unexpected_state");
-  CHECK(code_of(request("POST", "/v1/payment_intents/" + authorized + "/cancel", R"({"cancellation_reason": "x"})")) ==
-        "invalid_parameter");
+  CHECK(code_of(request("POST", "/v1/payment_intents/" + authorized + "/cancel",
+                        R"({"cancellation_reason": "x"})")) == "invalid_parameter");
 
   const std::string later = id_of(request(
       "POST", "/v1/payment_intents",
       R"({"amount": 800, "currency": "JPY", "means": "card", "fee_code": "F002", "procedure_id": "PROC001"})"));
   CHECK(body_of(request("GET", "/v1/payment_intents/" + later)).at("status") == "requires_confirmation");
-  CHECK(code_of(request("POST", "/v1/payment_intents/" + later + "/confirm", "{}")) == "payment_method_required");
+  CHECK(code_of(request("POST", "/v1/payment_intents/" + later + "/confirm", "{}")) ==
+        "payment_method_required");
   const auto confirmed = request("POST", "/v1/payment_intents/" + later + "/confirm",
                                  R"({"payment_method": {"card_token": "tok_visa"}})");
   CHECK(body_of(confirmed).at("status") == "succeeded");
@@ -141,8 +145,9 @@ TEST_CASE_METHOD(Stack, "the list is newest first, filtered, and pages with star
   CHECK(first_page.at("has_more") == true);
   CHECK(first_page.at("data").as_array()[0].as_object().at("id").as_string() == ids[4]);
   const std::string cursor(first_page.at("data").as_array()[1].as_object().at("id").as_string());
-  const auto rest = json::parse(get("/v1/payment_intents?limit=10&status=succeeded&starting_after=" + cursor).body)
-                        .as_object();
+  const auto rest =
+      json::parse(get("/v1/payment_intents?limit=10&status=succeeded&starting_after=" + cursor).body)
+          .as_object();
   CHECK(rest.at("data").as_array().size() == 3);
   CHECK(rest.at("has_more") == false);
   CHECK(json::parse(get("/v1/payment_intents?status=failed").body).at("data").as_array().size() == 1);
@@ -167,17 +172,19 @@ TEST_CASE_METHOD(Stack, "an Idempotency-Key replays the first answer and refuses
   CHECK(code_of(other) == "idempotency_key_mismatch");
   // The same key from another backend is another key.
   const std::string other_backend = create_key({"all"}, "other backend");
-  const auto theirs = request("POST", "/v1/payment_intents", card_payment("tok_visa", 3001),
-                              {{"Idempotency-Key", "order-42"}, {"Authorization", "Bearer " + other_backend}});
+  const auto theirs =
+      request("POST", "/v1/payment_intents", card_payment("tok_visa", 3001),
+              {{"Idempotency-Key", "order-42"}, {"Authorization", "Bearer " + other_backend}});
   CHECK(theirs.status == 201);
   CHECK(count("select count(*) from payment_intents") == 2);
-  CHECK(code_of(request("POST", "/v1/payment_intents", card_payment("tok_visa"), {{"Idempotency-Key", std::string(256, 'k')}})) ==
-        "idempotency_key_invalid");
+  CHECK(code_of(request("POST", "/v1/payment_intents", card_payment("tok_visa"),
+                        {{"Idempotency-Key", std::string(256, 'k')}})) == "idempotency_key_invalid");
   // A declined payment is a result too: replayed, not charged again.
   const Headers decline_key{{"Idempotency-Key", "order-43"}};
   const auto declined = request("POST", "/v1/payment_intents", card_payment("tok_decline"), decline_key);
   CHECK(declined.status == 402);
-  CHECK(request("POST", "/v1/payment_intents", card_payment("tok_decline"), decline_key).body == declined.body);
+  CHECK(request("POST", "/v1/payment_intents", card_payment("tok_decline"), decline_key).body ==
+        declined.body);
   // Refunds too.
   const std::string paid = id_of(first);
   const Headers refund_key{{"Idempotency-Key", "refund-1"}};
@@ -196,8 +203,9 @@ TEST_CASE_METHOD(Stack, "the same request fired concurrently executes exactly on
   for (int i = 0; i < kRequests; ++i) {
     threads.emplace_back([&] {
       runtime::HttpClient client(url, runtime::ClientLimits{});
-      auto response = client.request("POST", "/v1/payment_intents", card_payment("tok_visa", 7777), "application/json",
-                                     {{"Authorization", "Bearer " + api_key}, {"Idempotency-Key", "burst-1"}});
+      auto response =
+          client.request("POST", "/v1/payment_intents", card_payment("tok_visa", 7777), "application/json",
+                         {{"Authorization", "Bearer " + api_key}, {"Idempotency-Key", "burst-1"}});
       if (!response.ok()) {
         ++other;
       } else if (response->status == 201) {
@@ -225,15 +233,16 @@ TEST_CASE_METHOD(Stack, "the same request fired concurrently executes exactly on
 
 TEST_CASE_METHOD(Stack, "bad bodies on the lifecycle endpoints are refused and change nothing") {
   const std::string id = id_of(post(card_payment("tok_visa", 3000, R"(, "capture_method": "manual")")));
-  CHECK(code_of(request("POST", "/v1/payment_intents/" + id + "/capture", R"({"amount_to_capture": "all"})")) ==
-        "invalid_parameter");
+  CHECK(code_of(request("POST", "/v1/payment_intents/" + id + "/capture",
+                        R"({"amount_to_capture": "all"})")) == "invalid_parameter");
   CHECK(code_of(request("POST", "/v1/payment_intents/" + id + "/capture", R"({"amount": 5})")) ==
         "unknown_parameter");
   CHECK(code_of(request("POST", "/v1/payment_intents/" + id + "/capture", "[")) == "malformed_json");
   CHECK(code_of(request("POST", "/v1/refunds", R"({"amount": 5})")) == "missing_parameter");
   CHECK(code_of(request("POST", "/v1/refunds", R"({"payment_intent": ")" + id + R"("})")) ==
         "payment_intent_unexpected_state");
-  CHECK(code_of(request("POST", "/v1/refunds", R"({"payment_intent": "pi_unknown"})")) == "payment_intent_not_found");
+  CHECK(code_of(request("POST", "/v1/refunds", R"({"payment_intent": "pi_unknown"})")) ==
+        "payment_intent_not_found");
   CHECK(code_of(request("POST", "/v1/payment_intents/pi_unknown/capture", "")) == "payment_intent_not_found");
   CHECK(code_of(get("/v1/refunds/re_unknown")) == "refund_not_found");
   CHECK(body_of(get("/v1/payment_intents/" + id)).at("status") == "requires_capture");

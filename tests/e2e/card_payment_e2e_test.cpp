@@ -19,7 +19,9 @@ using testing::Stack;
 
 namespace {
 
-std::string payment(const std::string& token, std::int64_t amount = 3000) { return testing::card_payment(token, amount); }
+std::string payment(const std::string& token, std::int64_t amount = 3000) {
+  return testing::card_payment(token, amount);
+}
 
 }  // namespace
 

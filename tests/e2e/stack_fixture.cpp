@@ -11,7 +11,8 @@ namespace kessai::testing {
 const std::string kBin = KESSAI_BIN_DIR;
 const std::string kSource = KESSAI_SOURCE_DIR;
 
-std::string must_run(const std::string& program, const std::vector<std::string>& args, const std::string& db_url) {
+std::string must_run(const std::string& program, const std::vector<std::string>& args,
+                     const std::string& db_url) {
   std::string output;
   const int status = run_command(kBin + "/" + program, args, {"KESSAI_DATABASE_URL=" + db_url}, output);
   INFO(program << " output:\n" << output);
@@ -19,7 +20,8 @@ std::string must_run(const std::string& program, const std::vector<std::string>&
   return output;
 }
 
-Stack::Stack(StackOptions stack_options) : dir(make_temp_dir("kessai-e2e")), options(std::move(stack_options)) {
+Stack::Stack(StackOptions stack_options)
+    : dir(make_temp_dir("kessai-e2e")), options(std::move(stack_options)) {
   must_run("kessai", {"migrate"}, database.url());
   must_run("kessai", {"catalog", "load", kSource + "/ops/config/catalog.demo.toml"}, database.url());
   api_key = create_key({"all"});
@@ -88,8 +90,9 @@ std::string Stack::create_key(const std::vector<std::string>& scopes, const std:
   return "";
 }
 
-runtime::HttpResponse Stack::request(const std::string& method, const std::string& target, const std::string& body,
-                                     const Headers& extra, const std::string& content_type) {
+runtime::HttpResponse Stack::request(const std::string& method, const std::string& target,
+                                     const std::string& body, const Headers& extra,
+                                     const std::string& content_type) {
   Headers headers{{"Authorization", "Bearer " + api_key}};
   for (const auto& header : extra) {
     std::erase_if(headers, [&](const auto& existing) { return existing.first == header.first; });
@@ -106,7 +109,9 @@ runtime::HttpResponse Stack::post(const std::string& body, const std::string& co
   return request("POST", "/v1/payment_intents", body, {}, content_type);
 }
 
-runtime::HttpResponse Stack::get(const std::string& target) { return request("GET", target); }
+runtime::HttpResponse Stack::get(const std::string& target) {
+  return request("GET", target);
+}
 
 std::int64_t Stack::count(const std::string& sql) {
   pqxx::connection connection(database.url());

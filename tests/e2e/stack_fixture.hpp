@@ -21,7 +21,8 @@ extern const std::string kSource;
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
 // Runs a kessai binary against the database; REQUIREs success; returns stdout+stderr.
-std::string must_run(const std::string& program, const std::vector<std::string>& args, const std::string& db_url);
+std::string must_run(const std::string& program, const std::vector<std::string>& args,
+                     const std::string& db_url);
 
 struct StackOptions {
   std::string extra_config;  // TOML appended to kessaid.toml
@@ -36,8 +37,9 @@ struct Stack {
   // A new API key; scope "all", "facility:FAC001", …
   std::string create_key(const std::vector<std::string>& scopes, const std::string& name = "e2e");
 
-  runtime::HttpResponse request(const std::string& method, const std::string& target, const std::string& body = "",
-                                const Headers& extra = {}, const std::string& content_type = "application/json");
+  runtime::HttpResponse request(const std::string& method, const std::string& target,
+                                const std::string& body = "", const Headers& extra = {},
+                                const std::string& content_type = "application/json");
   runtime::HttpResponse post(const std::string& body, const std::string& content_type = "application/json");
   runtime::HttpResponse get(const std::string& target);
   std::int64_t count(const std::string& sql);

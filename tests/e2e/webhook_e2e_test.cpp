@@ -23,27 +23,31 @@ namespace {
 class Receiver {
  public:
   Receiver()
-      : server_("127.0.0.1", 0, runtime::ServerLimits{},
-                [this](runtime::HttpRequest request, runtime::Responder respond) {
-                  runtime::HttpResponse response;
-                  response.status = status.load();
-                  {
-                    std::lock_guard lock(mutex_);
-                    if (response.status < 300) received_.push_back(request);
-                    ++attempts;
-                  }
-                  respond(response);
-                },
-                1),
+      : server_(
+            "127.0.0.1", 0, runtime::ServerLimits{},
+            [this](runtime::HttpRequest request, runtime::Responder respond) {
+              runtime::HttpResponse response;
+              response.status = status.load();
+              {
+                std::lock_guard lock(mutex_);
+                if (response.status < 300) received_.push_back(request);
+                ++attempts;
+              }
+              respond(response);
+            },
+            1),
         thread_([this] { server_.run(); }) {}
   ~Receiver() {
     server_.stop();
     thread_.join();
   }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(server_.port()) + "/hooks?source=kessai"; }
+  std::string url() const {
+    return "http://127.0.0.1:" + std::to_string(server_.port()) + "/hooks?source=kessai";
+  }
 
   // Waits until `count` deliveries were accepted; returns them.
-  std::vector<runtime::HttpRequest> wait_for(std::size_t count, std::chrono::seconds timeout = std::chrono::seconds(20)) {
+  std::vector<runtime::HttpRequest> wait_for(std::size_t count,
+                                             std::chrono::seconds timeout = std::chrono::seconds(20)) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (std::chrono::steady_clock::now() < deadline) {
       {
@@ -92,10 +96,13 @@ bool signature_valid(const runtime::HttpRequest& request, const std::string& sec
   const std::size_t comma = text.find(",v1=");
   if (!text.starts_with("t=") || comma == std::string::npos) return false;
   const std::string t = text.substr(2, comma - 2);
-  return runtime::constant_time_equals(text.substr(comma + 4), runtime::hmac_sha256_hex(secret, t + "." + request.body));
+  return runtime::constant_time_equals(text.substr(comma + 4),
+                                       runtime::hmac_sha256_hex(secret, t + "." + request.body));
 }
 
-std::string id_of(const runtime::HttpResponse& response) { return std::string(body_of(response).at("id").as_string()); }
+std::string id_of(const runtime::HttpResponse& response) {
+  return std::string(body_of(response).at("id").as_string());
+}
 
 }  // namespace
 
@@ -121,10 +128,12 @@ TEST_CASE_METHOD(WebhookStack, "a succeeded payment is announced once, signed, w
   CHECK(types == std::set<std::string>{"payment_intent.succeeded", "payment_intent.payment_failed"});
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   CHECK(receiver.wait_for(3, std::chrono::seconds(0)).size() == 2);  // nothing twice
-  CHECK_THAT(must_run("kessai", {"webhooks", "pending"}, database.url()), Catch::Contains("every webhook delivery"));
+  CHECK_THAT(must_run("kessai", {"webhooks", "pending"}, database.url()),
+             Catch::Contains("every webhook delivery"));
 }
 
-TEST_CASE_METHOD(WebhookStack, "a failing receiver is retried with backoff; a late retry reports the current state") {
+TEST_CASE_METHOD(WebhookStack,
+                 "a failing receiver is retried with backoff; a late retry reports the current state") {
   subscribe(R"(["payment_intent.succeeded", "refund.succeeded"])");
   receiver.status = 500;
   const std::string id = id_of(post(card_payment("tok_visa")));
@@ -157,7 +166,8 @@ TEST_CASE_METHOD(WebhookStack, "events survive a restart of kessaid and can be r
   auto received = receiver.wait_for(1);
   REQUIRE(received.size() == 1);
   const std::string event_id(json::parse(received[0].body).at("id").as_string());
-  CHECK_THAT(must_run("kessai", {"webhooks", "resend", event_id}, database.url()), Catch::Contains("1 delivery"));
+  CHECK_THAT(must_run("kessai", {"webhooks", "resend", event_id}, database.url()),
+             Catch::Contains("1 delivery"));
   received = receiver.wait_for(2);
   REQUIRE(received.size() == 2);
   CHECK(json::parse(received[1].body).at("id").as_string() == event_id);
@@ -167,7 +177,8 @@ TEST_CASE_METHOD(WebhookStack, "endpoints: bad registrations are refused; a dele
   const auto error_code = [&](const std::string& body) {
     return std::string(body_of(request("POST", "/v1/webhook_endpoints", body)).at("code").as_string());
   };
-  CHECK(error_code(R"({"url": "https://example.invalid/x", "events": ["refund.succeeded"]})") == "invalid_parameter");
+  CHECK(error_code(R"({"url": "https://example.invalid/x", "events": ["refund.succeeded"]})") ==
+        "invalid_parameter");
   CHECK(error_code(R"({"url": "not a url", "events": ["refund.succeeded"]})") == "invalid_parameter");
   CHECK(error_code(R"({"url": "http://127.0.0.1:1/x", "events": ["payment.done"]})") == "invalid_parameter");
   CHECK(error_code(R"({"url": "http://127.0.0.1:1/x", "events": []})") == "invalid_parameter");

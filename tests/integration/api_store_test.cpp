@@ -83,18 +83,24 @@ TEST_CASE_METHOD(Fixture, "idempotency: start, replay, mismatch, in flight, take
   CHECK(recovered.recovery_point == "pi_recorded");
   CHECK(store.begin("key_a", "k2", "fp").outcome == IdempotencyBegin::started);
 
-  exec("update idempotency_keys set created_at = now() - interval '49 hours' where api_key_id = 'key_a' and key = 'k1'");
+  exec(
+      "update idempotency_keys set created_at = now() - interval '49 hours' where api_key_id = 'key_a' and "
+      "key = 'k1'");
   CHECK(store.purge_older_than(kIdempotencyRetention) == 1);
   CHECK(store.begin("key_a", "k1", "fp9").outcome == IdempotencyBegin::started);
 }
 
-TEST_CASE_METHOD(Fixture, "events are written with the state change, only for subscribers, never for a refused write") {
+TEST_CASE_METHOD(
+    Fixture, "events are written with the state change, only for subscribers, never for a refused write") {
   const CreatedApiKey key = create_api_key(connection, "backend", {true, {}, {}}, false);
   const CreatedApiKey other = create_api_key(connection, "other", {true, {}, {}}, false);
   PgWebhookEndpointStore endpoints(pool);
-  endpoints.insert_endpoint({"we_1", key.id, "http://127.0.0.1:1/a", {"payment_intent.succeeded"}, "whsec_x", true, ""});
-  endpoints.insert_endpoint({"we_2", key.id, "http://127.0.0.1:1/b", {"refund.succeeded"}, "whsec_y", true, ""});
-  endpoints.insert_endpoint({"we_3", other.id, "http://127.0.0.1:1/c", {"payment_intent.succeeded"}, "whsec_z", true, ""});
+  endpoints.insert_endpoint(
+      {"we_1", key.id, "http://127.0.0.1:1/a", {"payment_intent.succeeded"}, "whsec_x", true, ""});
+  endpoints.insert_endpoint(
+      {"we_2", key.id, "http://127.0.0.1:1/b", {"refund.succeeded"}, "whsec_y", true, ""});
+  endpoints.insert_endpoint(
+      {"we_3", other.id, "http://127.0.0.1:1/c", {"payment_intent.succeeded"}, "whsec_z", true, ""});
 
   PgPaymentStore store(pool);
   testing::ScriptedProcessor processor;
@@ -149,9 +155,17 @@ TEST_CASE_METHOD(Fixture, "concurrent partial refunds never exceed the captured 
   std::atomic<int> reserved{0};
   for (int i = 0; i < 8; ++i) {
     threads.emplace_back([&, i] {
-      Refund refund{.id = "re_t" + std::to_string(i), .payment_intent_id = id, .owner = key.id, .amount = Yen(1000),
-                    .status = RefundStatus::pending, .reason = {}, .metadata_json = "{}", .processor_reference = {},
-                    .failure_code = {}, .failure_message = {}, .business_date = std::nullopt,
+      Refund refund{.id = "re_t" + std::to_string(i),
+                    .payment_intent_id = id,
+                    .owner = key.id,
+                    .amount = Yen(1000),
+                    .status = RefundStatus::pending,
+                    .reason = {},
+                    .metadata_json = "{}",
+                    .processor_reference = {},
+                    .failure_code = {},
+                    .failure_message = {},
+                    .business_date = std::nullopt,
                     .created_at = std::chrono::system_clock::now()};
       Yen available{0};
       if (store.reserve_refund(refund, available) == RefundReservation::reserved) ++reserved;

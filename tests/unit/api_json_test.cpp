@@ -164,7 +164,8 @@ TEST_CASE("list filters parse, including an empty query") {
   auto empty = parse_intent_filter("");
   REQUIRE(empty.ok());
   CHECK(empty->limit == kListLimitDefault);
-  auto full = parse_intent_filter("limit=5&status=succeeded&means=card&facility_id=FAC001&starting_after=pi_x");
+  auto full =
+      parse_intent_filter("limit=5&status=succeeded&means=card&facility_id=FAC001&starting_after=pi_x");
   REQUIRE(full.ok());
   CHECK(full->limit == 5);
   CHECK(full->status == IntentStatus::succeeded);

@@ -212,7 +212,8 @@ TEST_CASE_METHOD(Fixture, "another key's intent is invisible: not found, never f
   const std::string id = service.create(caller, command()).intent->id;
   CHECK(service.retrieve(stranger, id).error->code == ErrorCode::payment_intent_not_found);
   CHECK(service.cancel(stranger, id, std::nullopt).error->code == ErrorCode::payment_intent_not_found);
-  CHECK(service.refund(stranger, {id, std::nullopt, "", "{}"}).error->code == ErrorCode::payment_intent_not_found);
+  CHECK(service.refund(stranger, {id, std::nullopt, "", "{}"}).error->code ==
+        ErrorCode::payment_intent_not_found);
   CHECK(service.retrieve(caller, id).intent->id == id);
 }
 
@@ -230,7 +231,8 @@ TEST_CASE_METHOD(Fixture, "confirm submits an unconfirmed intent, and only once"
   CHECK(processor.requests.size() == 1);
 }
 
-TEST_CASE_METHOD(Fixture, "manual capture: authorize, then capture part; the journal carries the captured amount") {
+TEST_CASE_METHOD(Fixture,
+                 "manual capture: authorize, then capture part; the journal carries the captured amount") {
   const IntentOutcome authorized = service.create(caller, manual_command());
   REQUIRE(authorized.intent->status == IntentStatus::requires_capture);
   CHECK(store.journals.empty());
@@ -269,7 +271,8 @@ TEST_CASE_METHOD(Fixture, "cancel: before confirmation, and after authorization 
   const std::string authorized = service.create(caller, manual_command()).intent->id;
   CHECK(service.cancel(caller, authorized, std::nullopt).intent->status == IntentStatus::canceled);
   CHECK(processor.voids.size() == 1);
-  CHECK(service.capture(caller, authorized, std::nullopt).error->code == ErrorCode::payment_intent_unexpected_state);
+  CHECK(service.capture(caller, authorized, std::nullopt).error->code ==
+        ErrorCode::payment_intent_unexpected_state);
 
   const std::string paid = service.create(caller, command()).intent->id;
   CHECK(service.cancel(caller, paid, std::nullopt).error->code == ErrorCode::payment_intent_unexpected_state);
@@ -288,7 +291,8 @@ TEST_CASE_METHOD(Fixture, "partial refunds add up to the captured amount and no 
   REQUIRE_FALSE(rest.error.has_value());
   CHECK(rest.refund->amount == Yen(2000));
   CHECK(store.intents.at(id).amount_refunded == Yen(3000));
-  CHECK(service.refund(caller, {id, std::nullopt, "", "{}"}).error->code == ErrorCode::refund_exceeds_captured);
+  CHECK(service.refund(caller, {id, std::nullopt, "", "{}"}).error->code ==
+        ErrorCode::refund_exceeds_captured);
   CHECK(service.refund(caller, {id, Yen(-1), "", "{}"}).error->code == ErrorCode::amount_invalid);
   // capture + two refunds: three balanced journals, the refunds reversing the capture.
   REQUIRE(store.journals.size() == 3);

@@ -114,7 +114,9 @@ struct Api::Context {
   std::function<void(const std::string&)> on_recorded;
 };
 
-std::span<const RouteInfo> Api::routes() { return kRoutes; }
+std::span<const RouteInfo> Api::routes() {
+  return kRoutes;
+}
 
 void Api::handle(runtime::HttpRequest request, runtime::Responder respond) {
   const auto started = std::chrono::steady_clock::now();
@@ -126,8 +128,8 @@ void Api::handle(runtime::HttpRequest request, runtime::Responder respond) {
               {{"method", method},
                {"path", path},
                {"status", response.status},
-               {"duration_us",
-                static_cast<std::int64_t>(std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count())}});
+               {"duration_us", static_cast<std::int64_t>(
+                                   std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count())}});
     respond(std::move(response));
   };
 
@@ -144,14 +146,17 @@ void Api::handle(runtime::HttpRequest request, runtime::Responder respond) {
     if (route == RouteId::healthz) return logged(json_response(200, R"({"status":"ok"})"));
     if (route == RouteId::openapi) return logged(json_response(200, services_.openapi_json));
     if (request.method == "POST" && !request.body.empty() && !is_json(request)) {
-      return logged(error_response({ErrorCode::unsupported_media_type, "send the body as Content-Type: application/json", ""}));
+      return logged(error_response(
+          {ErrorCode::unsupported_media_type, "send the body as Content-Type: application/json", ""}));
     }
-    return run_blocking(std::move(logged), [this, request = std::move(request), i, candidate = std::move(candidate)] {
-      return serve(request, i, candidate);
-    });
+    return run_blocking(std::move(logged),
+                        [this, request = std::move(request), i, candidate = std::move(candidate)] {
+                          return serve(request, i, candidate);
+                        });
   }
   if (!allowed.empty()) {
-    runtime::HttpResponse response = error_response({ErrorCode::method_not_allowed, "allowed: " + allowed, ""});
+    runtime::HttpResponse response =
+        error_response({ErrorCode::method_not_allowed, "allowed: " + allowed, ""});
     response.headers.emplace_back("Allow", allowed);
     return logged(std::move(response));
   }
@@ -168,10 +173,12 @@ void Api::run_blocking(runtime::Responder respond, std::function<runtime::HttpRe
                               std::string(error.what()) + "; fetch it again and retry if still wanted", ""}));
     } catch (const StoreUnavailable& error) {
       log::error("database_unavailable", {{"error", error.what()}});
-      respond(error_response({ErrorCode::database_unavailable, "the database cannot be reached; retry later", ""}));
+      respond(error_response(
+          {ErrorCode::database_unavailable, "the database cannot be reached; retry later", ""}));
     } catch (const std::exception& error) {
       log::error("internal_error", {{"error", error.what()}});
-      respond(error_response({ErrorCode::internal_error, "an internal error occurred; it has been logged", ""}));
+      respond(
+          error_response({ErrorCode::internal_error, "an internal error occurred; it has been logged", ""}));
     }
   };
   if (!services_.workers.try_post(job)) {
@@ -182,7 +189,8 @@ void Api::run_blocking(runtime::Responder respond, std::function<runtime::HttpRe
 std::optional<Caller> Api::authenticate(const runtime::HttpRequest& request, runtime::HttpResponse& failure) {
   const std::optional<std::string_view> header = request.header("authorization");
   if (!header || header->empty()) {
-    failure = error_response({ErrorCode::authentication_required, "send Authorization: Bearer <API key>", ""});
+    failure =
+        error_response({ErrorCode::authentication_required, "send Authorization: Bearer <API key>", ""});
     failure.headers.emplace_back("WWW-Authenticate", "Bearer");
     return std::nullopt;
   }
@@ -191,7 +199,8 @@ std::optional<Caller> Api::authenticate(const runtime::HttpRequest& request, run
   const auto now = std::chrono::steady_clock::now();
   {
     std::lock_guard lock(auth_cache_mutex_);
-    if (const auto found = auth_cache_.find(hash); found != auth_cache_.end() && found->second.expires > now) {
+    if (const auto found = auth_cache_.find(hash);
+        found != auth_cache_.end() && found->second.expires > now) {
       return found->second.caller;
     }
   }
@@ -233,8 +242,8 @@ runtime::HttpResponse Api::with_idempotency(const runtime::HttpRequest& request,
                                             std::string_view key_view, std::size_t route,
                                             const std::map<std::string, std::string>& params) {
   if (!valid_idempotency_key(key_view)) {
-    return error_response({ErrorCode::idempotency_key_invalid, "Idempotency-Key must be 1-255 visible ASCII characters",
-                           "Idempotency-Key"});
+    return error_response({ErrorCode::idempotency_key_invalid,
+                           "Idempotency-Key must be 1-255 visible ASCII characters", "Idempotency-Key"});
   }
   const std::string key(key_view);
   const std::string fingerprint =
@@ -246,9 +255,11 @@ runtime::HttpResponse Api::with_idempotency(const runtime::HttpRequest& request,
                              "this Idempotency-Key was first used with other parameters; use a new key", ""});
     case IdempotencyBegin::in_flight:
       return error_response({ErrorCode::idempotency_key_in_use,
-                             "a request with this Idempotency-Key is still being processed; retry shortly", ""});
+                             "a request with this Idempotency-Key is still being processed; retry shortly",
+                             ""});
     case IdempotencyBegin::replay: {
-      runtime::HttpResponse replayed{record.response.status, record.response.content_type, record.response.body, {}};
+      runtime::HttpResponse replayed{
+          record.response.status, record.response.content_type, record.response.body, {}};
       replayed.headers.emplace_back("Idempotent-Replayed", "true");
       return replayed;
     }
@@ -257,10 +268,12 @@ runtime::HttpResponse Api::with_idempotency(const runtime::HttpRequest& request,
       IntentOutcome recovered = services_.payments.retrieve(caller, record.recovery_point);
       runtime::HttpResponse response = recovered.intent ? json_response(201, intent_json(*recovered.intent))
                                                         : error_response(*recovered.error);
-      services_.idempotency.finish(caller.api_key_id, key, {response.status, response.content_type, response.body});
+      services_.idempotency.finish(caller.api_key_id, key,
+                                   {response.status, response.content_type, response.body});
       return response;
     }
-    case IdempotencyBegin::started: break;
+    case IdempotencyBegin::started:
+      break;
   }
   bool recorded = false;
   Context context{request, &caller, params, [&](const std::string& object_id) {
@@ -278,7 +291,8 @@ runtime::HttpResponse Api::with_idempotency(const runtime::HttpRequest& request,
   if (is_transient(response) && !recorded) {
     services_.idempotency.abandon(caller.api_key_id, key);
   } else {
-    services_.idempotency.finish(caller.api_key_id, key, {response.status, response.content_type, response.body});
+    services_.idempotency.finish(caller.api_key_id, key,
+                                 {response.status, response.content_type, response.body});
   }
   return response;
 }
@@ -304,7 +318,8 @@ runtime::HttpResponse Api::dispatch(std::size_t route, Context& context) {
       if (!page.ok()) return error_response(page.error());
       return json_response(200, intent_list_json(page.value()));
     }
-    case RouteId::get_intent: return intent_answer(services_.payments.retrieve(caller, id()), 200);
+    case RouteId::get_intent:
+      return intent_answer(services_.payments.retrieve(caller, id()), 200);
     case RouteId::confirm_intent: {
       auto method = parse_confirm(body);
       if (!method.ok()) return error_response(method.error());
@@ -324,7 +339,8 @@ runtime::HttpResponse Api::dispatch(std::size_t route, Context& context) {
       auto command = parse_refund(body);
       if (!command.ok()) return error_response(command.error());
       const RefundOutcome outcome = services_.payments.refund(caller, command.value());
-      if (outcome.error) return error_response(*outcome.error, nullptr, outcome.refund ? &*outcome.refund : nullptr);
+      if (outcome.error)
+        return error_response(*outcome.error, nullptr, outcome.refund ? &*outcome.refund : nullptr);
       return json_response(201, refund_json(*outcome.refund));
     }
     case RouteId::get_refund: {
@@ -335,8 +351,13 @@ runtime::HttpResponse Api::dispatch(std::size_t route, Context& context) {
     case RouteId::create_webhook_endpoint: {
       auto command = parse_webhook_endpoint(body);
       if (!command.ok()) return error_response(command.error());
-      WebhookEndpoint endpoint{"we_" + runtime::random_token(24), caller.api_key_id, command->url, command->events,
-                               "whsec_" + runtime::random_token(32), true, ""};
+      WebhookEndpoint endpoint{"we_" + runtime::random_token(24),
+                               caller.api_key_id,
+                               command->url,
+                               command->events,
+                               "whsec_" + runtime::random_token(32),
+                               true,
+                               ""};
       services_.webhooks.insert_endpoint(endpoint);
       for (const WebhookEndpoint& stored : services_.webhooks.endpoints_of(caller.api_key_id)) {
         if (stored.id == endpoint.id) endpoint.created_at = stored.created_at;
@@ -344,16 +365,20 @@ runtime::HttpResponse Api::dispatch(std::size_t route, Context& context) {
       return json_response(201, webhook_endpoint_json(endpoint, true));
     }
     case RouteId::list_webhook_endpoints:
-      return json_response(200, webhook_endpoint_list_json(services_.webhooks.endpoints_of(caller.api_key_id)));
+      return json_response(200,
+                           webhook_endpoint_list_json(services_.webhooks.endpoints_of(caller.api_key_id)));
     case RouteId::delete_webhook_endpoint: {
       if (!services_.webhooks.disable_endpoint(caller.api_key_id, id())) {
-        return error_response({ErrorCode::webhook_endpoint_not_found, "no webhook endpoint '" + id() + "'", "id"});
+        return error_response(
+            {ErrorCode::webhook_endpoint_not_found, "no webhook endpoint '" + id() + "'", "id"});
       }
-      return json_response(200, R"({"id":")" + runtime::json_escape(id()) + R"(","object":"webhook_endpoint","deleted":true})");
+      return json_response(200, R"({"id":")" + runtime::json_escape(id()) +
+                                    R"(","object":"webhook_endpoint","deleted":true})");
     }
     case RouteId::healthz:
     case RouteId::readyz:
-    case RouteId::openapi: break;
+    case RouteId::openapi:
+      break;
   }
   assert(false && "public routes are answered before dispatch");
   return error_response({ErrorCode::internal_error, "unrouted", ""});

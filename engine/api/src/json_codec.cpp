@@ -19,6 +19,9 @@ namespace json = boost::json;
 
 namespace {
 
+// Defined below with the other request bodies; create and confirm share it.
+Result<PaymentMethod, ApiError> payment_method_member(const json::object& object);
+
 constexpr std::array<std::string_view, 11> kCreateFields{
     "amount",         "currency",    "means",    "fee_code", "facility_id",   "procedure_id",
     "capture_method", "description", "metadata", "confirm",  "payment_method"};
@@ -164,20 +167,8 @@ Result<CreateIntentCommand, ApiError> parse_create_intent(std::string_view body)
     if (!value->is_bool()) return fail(invalid("confirm", "confirm must be true or false"));
     confirm = value->as_bool();
   }
-  PaymentMethod payment_method;
-  if (const json::value* value = object.if_contains("payment_method");
-      value != nullptr && !value->is_null()) {
-    if (!value->is_object()) return fail(invalid("payment_method", "payment_method must be an object"));
-    const json::object& method = value->as_object();
-    if (auto unknown = reject_unknown(method, kPaymentMethodFields, "payment_method.")) return fail(*unknown);
-    auto token = string_member(method, "card_token", false);
-    if (!token.ok()) {
-      ApiError error = token.error();
-      error.param = "payment_method.card_token";
-      return fail(error);
-    }
-    if (token.value()) payment_method.card_token = *token.value();
-  }
+  auto payment_method = payment_method_member(object);
+  if (!payment_method.ok()) return fail(payment_method.error());
 
   std::string currency_upper = *currency.value();
   for (char& c : currency_upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
@@ -192,7 +183,7 @@ Result<CreateIntentCommand, ApiError> parse_create_intent(std::string_view body)
       .description = description.value().value_or(""),
       .metadata_json = std::move(metadata.value()),
       .confirm = confirm,
-      .payment_method = std::move(payment_method),
+      .payment_method = std::move(payment_method).value(),
   };
 }
 
@@ -204,7 +195,8 @@ Result<json::object, ApiError> object_body(std::string_view body) {
   json::error_code ec;
   json::value parsed = json::parse(body, ec);
   if (ec) return fail(ApiError{ErrorCode::malformed_json, "the body is not valid JSON: " + ec.message(), ""});
-  if (!parsed.is_object()) return fail(ApiError{ErrorCode::malformed_json, "the body must be a JSON object", ""});
+  if (!parsed.is_object())
+    return fail(ApiError{ErrorCode::malformed_json, "the body must be a JSON object", ""});
   return std::move(parsed.as_object());
 }
 
@@ -268,8 +260,9 @@ Result<std::optional<CancellationReason>, ApiError> parse_cancel(std::string_vie
   if (!text.value()) return std::optional<CancellationReason>();
   const std::optional<CancellationReason> reason = parse_cancellation_reason(*text.value());
   if (!reason) {
-    return fail(invalid("cancellation_reason",
-                        "cancellation_reason must be requested_by_customer, duplicate, fraudulent or abandoned"));
+    return fail(
+        invalid("cancellation_reason",
+                "cancellation_reason must be requested_by_customer, duplicate, fraudulent or abandoned"));
   }
   return std::optional<CancellationReason>(*reason);
 }
@@ -286,11 +279,13 @@ Result<RefundCommand, ApiError> parse_refund(std::string_view body) {
   auto reason = string_member(object, "reason", false);
   if (!reason.ok()) return fail(reason.error());
   if (reason.value() && reason.value()->size() > kRefundReasonBytesMax) {
-    return fail(invalid("reason", "reason must be at most " + std::to_string(kRefundReasonBytesMax) + " bytes"));
+    return fail(
+        invalid("reason", "reason must be at most " + std::to_string(kRefundReasonBytesMax) + " bytes"));
   }
   auto metadata = metadata_member(object);
   if (!metadata.ok()) return fail(metadata.error());
-  return RefundCommand{*intent.value(), amount.value(), reason.value().value_or(""), std::move(metadata.value())};
+  return RefundCommand{*intent.value(), amount.value(), reason.value().value_or(""),
+                       std::move(metadata.value())};
 }
 
 Result<WebhookEndpointCommand, ApiError> parse_webhook_endpoint(std::string_view body) {
@@ -306,11 +301,14 @@ Result<WebhookEndpointCommand, ApiError> parse_webhook_endpoint(std::string_view
     return fail(invalid("url", "url must be an absolute http URL"));
   }
   if (uri->scheme() != "http") {
-    return fail(invalid("url", "kessai delivers webhooks over http only for now; put a TLS-terminating proxy in front "
-                               "of an https receiver"));
+    return fail(
+        invalid("url",
+                "kessai delivers webhooks over http only for now; put a TLS-terminating proxy in front "
+                "of an https receiver"));
   }
   const json::value* events = object.if_contains("events");
-  if (events == nullptr) return fail(ApiError{ErrorCode::missing_parameter, "'events' is required", "events"});
+  if (events == nullptr)
+    return fail(ApiError{ErrorCode::missing_parameter, "'events' is required", "events"});
   if (!events->is_array() || events->as_array().empty()) {
     return fail(invalid("events", "events must be a non-empty array of event names"));
   }
@@ -318,7 +316,8 @@ Result<WebhookEndpointCommand, ApiError> parse_webhook_endpoint(std::string_view
   for (const json::value& event : events->as_array()) {
     if (!event.is_string() || !parse_event_type(event.as_string())) {
       std::string known;
-      for (EventType type : all_event_types()) known += (known.empty() ? "" : ", ") + std::string(to_string(type));
+      for (EventType type : all_event_types())
+        known += (known.empty() ? "" : ", ") + std::string(to_string(type));
       return fail(invalid("events", "unknown event name; known: " + known));
     }
     command.events.emplace_back(event.as_string());
@@ -338,7 +337,8 @@ Result<IntentFilter, ApiError> parse_intent_filter(std::string_view query) {
       std::size_t limit = 0;
       const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), limit);
       if (error != std::errc{} || end != value.data() + value.size()) {
-        return fail(invalid("limit", "limit must be a whole number from 1 to " + std::to_string(kListLimitMax)));
+        return fail(
+            invalid("limit", "limit must be a whole number from 1 to " + std::to_string(kListLimitMax)));
       }
       filter.limit = limit;
     } else if (key == "starting_after") {
@@ -418,13 +418,18 @@ json::object refund_object(const Refund& refund) {
 
 }  // namespace
 
-std::string intent_json(const PaymentIntent& intent) { return json::serialize(intent_object(intent)); }
-std::string refund_json(const Refund& refund) { return json::serialize(refund_object(refund)); }
+std::string intent_json(const PaymentIntent& intent) {
+  return json::serialize(intent_object(intent));
+}
+std::string refund_json(const Refund& refund) {
+  return json::serialize(refund_object(refund));
+}
 
 std::string intent_list_json(const IntentPage& page) {
   json::array data;
   for (const PaymentIntent& intent : page.items) data.push_back(intent_object(intent));
-  return json::serialize(json::object{{"object", "list"}, {"data", std::move(data)}, {"has_more", page.has_more}});
+  return json::serialize(
+      json::object{{"object", "list"}, {"data", std::move(data)}, {"has_more", page.has_more}});
 }
 
 namespace {
@@ -432,8 +437,9 @@ namespace {
 json::object endpoint_object(const WebhookEndpoint& endpoint, bool with_secret) {
   json::array events;
   for (const std::string& event : endpoint.events) events.push_back(json::string(event));
-  json::object out{{"id", endpoint.id},           {"object", "webhook_endpoint"}, {"url", endpoint.url},
-                   {"events", std::move(events)}, {"enabled", endpoint.enabled},  {"created_at", endpoint.created_at}};
+  json::object out{{"id", endpoint.id},           {"object", "webhook_endpoint"},
+                   {"url", endpoint.url},         {"events", std::move(events)},
+                   {"enabled", endpoint.enabled}, {"created_at", endpoint.created_at}};
   if (with_secret) out["secret"] = endpoint.secret;
   return out;
 }
@@ -454,14 +460,16 @@ std::string event_json(const std::string& event_id, std::string_view type, const
                        const std::string& object_json) {
   json::error_code ec;
   json::value object = json::parse(object_json, ec);
-  return json::serialize(json::object{{"id", event_id},
-                                      {"object", "event"},
-                                      {"type", type},
-                                      {"created_at", created_at},
-                                      {"data", json::object{{"object", ec ? json::value(nullptr) : std::move(object)}}}});
+  return json::serialize(
+      json::object{{"id", event_id},
+                   {"object", "event"},
+                   {"type", type},
+                   {"created_at", created_at},
+                   {"data", json::object{{"object", ec ? json::value(nullptr) : std::move(object)}}}});
 }
 
-runtime::HttpResponse error_response(const ApiError& error, const PaymentIntent* intent, const Refund* refund) {
+runtime::HttpResponse error_response(const ApiError& error, const PaymentIntent* intent,
+                                     const Refund* refund) {
   const ErrorInfo& info = error_info(error.code);
   json::object problem{
       {"type", "urn:kessai:problem:" + std::string(info.name)},

@@ -84,8 +84,10 @@ constexpr std::array<std::pair<CancellationReason, std::string_view>, 4> kCancel
     {CancellationReason::abandoned, "abandoned"},
 }};
 
-constexpr std::array<std::pair<RefundStatus, std::string_view>, 3> kRefundStatuses{{
-    {RefundStatus::pending, "pending"}, {RefundStatus::succeeded, "succeeded"}, {RefundStatus::failed, "failed"}}};
+constexpr std::array<std::pair<RefundStatus, std::string_view>, 3> kRefundStatuses{
+    {{RefundStatus::pending, "pending"},
+     {RefundStatus::succeeded, "succeeded"},
+     {RefundStatus::failed, "failed"}}};
 
 constexpr std::array<std::pair<EventType, std::string_view>, 8> kEventTypes{{
     {EventType::payment_intent_succeeded, "payment_intent.succeeded"},
@@ -98,34 +100,56 @@ constexpr std::array<std::pair<EventType, std::string_view>, 8> kEventTypes{{
     {EventType::payment_intent_requires_capture, "payment_intent.requires_capture"},
 }};
 
-constexpr std::array<EventType, 8> kAllEventTypes{
-    EventType::payment_intent_succeeded,        EventType::payment_intent_payment_failed,
-    EventType::payment_intent_canceled,         EventType::payment_intent_expired,
-    EventType::payment_intent_requires_payment, EventType::refund_succeeded,
-    EventType::refund_failed,                   EventType::payment_intent_requires_capture};
+constexpr std::array<EventType, 8> kAllEventTypes{EventType::payment_intent_succeeded,
+                                                  EventType::payment_intent_payment_failed,
+                                                  EventType::payment_intent_canceled,
+                                                  EventType::payment_intent_expired,
+                                                  EventType::payment_intent_requires_payment,
+                                                  EventType::refund_succeeded,
+                                                  EventType::refund_failed,
+                                                  EventType::payment_intent_requires_capture};
 
 }  // namespace
 
-std::string_view to_string(CancellationReason reason) { return name_of(kCancellationReasons, reason); }
+std::string_view to_string(CancellationReason reason) {
+  return name_of(kCancellationReasons, reason);
+}
 std::optional<CancellationReason> parse_cancellation_reason(std::string_view text) {
   return find_by_name(kCancellationReasons, text);
 }
-std::string_view to_string(RefundStatus status) { return name_of(kRefundStatuses, status); }
-std::optional<RefundStatus> parse_refund_status(std::string_view text) { return find_by_name(kRefundStatuses, text); }
-std::string_view to_string(EventType type) { return name_of(kEventTypes, type); }
-std::optional<EventType> parse_event_type(std::string_view text) { return find_by_name(kEventTypes, text); }
-std::span<const EventType> all_event_types() { return kAllEventTypes; }
+std::string_view to_string(RefundStatus status) {
+  return name_of(kRefundStatuses, status);
+}
+std::optional<RefundStatus> parse_refund_status(std::string_view text) {
+  return find_by_name(kRefundStatuses, text);
+}
+std::string_view to_string(EventType type) {
+  return name_of(kEventTypes, type);
+}
+std::optional<EventType> parse_event_type(std::string_view text) {
+  return find_by_name(kEventTypes, text);
+}
+std::span<const EventType> all_event_types() {
+  return kAllEventTypes;
+}
 
 std::optional<EventType> event_for(IntentStatus status) {
   switch (status) {
-    case IntentStatus::succeeded: return EventType::payment_intent_succeeded;
-    case IntentStatus::failed: return EventType::payment_intent_payment_failed;
-    case IntentStatus::canceled: return EventType::payment_intent_canceled;
-    case IntentStatus::expired: return EventType::payment_intent_expired;
-    case IntentStatus::requires_payment: return EventType::payment_intent_requires_payment;
-    case IntentStatus::requires_capture: return EventType::payment_intent_requires_capture;
+    case IntentStatus::succeeded:
+      return EventType::payment_intent_succeeded;
+    case IntentStatus::failed:
+      return EventType::payment_intent_payment_failed;
+    case IntentStatus::canceled:
+      return EventType::payment_intent_canceled;
+    case IntentStatus::expired:
+      return EventType::payment_intent_expired;
+    case IntentStatus::requires_payment:
+      return EventType::payment_intent_requires_payment;
+    case IntentStatus::requires_capture:
+      return EventType::payment_intent_requires_capture;
     case IntentStatus::requires_confirmation:
-    case IntentStatus::processing: return std::nullopt;
+    case IntentStatus::processing:
+      return std::nullopt;
   }
   return std::nullopt;
 }

@@ -16,6 +16,12 @@ ApiError unexpected_state(const PaymentIntent& intent, std::string_view action) 
                   ""};
 }
 
+// The processor that took a payment was removed from the configuration since.
+ApiError processor_gone() {
+  return {ErrorCode::processor_unavailable, "the processor that took this payment is no longer configured",
+          ""};
+}
+
 IntentOutcome with_error(PaymentIntent intent, ApiError error) {
   return IntentOutcome{std::move(intent), std::move(error)};
 }
@@ -27,11 +33,12 @@ ApiError processor_failure(const adapters::OperationResult& result, std::string_
       return {ErrorCode::processor_declined,
               "the processor declined the " + std::string(action) + " (" + result.decline_code + ")", ""};
     case adapters::ChargeOutcome::rejected:
-      return {ErrorCode::processor_error, "the processor refused the " + std::string(action) + ": " + result.message,
-              ""};
+      return {ErrorCode::processor_error,
+              "the processor refused the " + std::string(action) + ": " + result.message, ""};
     default:
       return {ErrorCode::processor_unavailable,
-              "the processor did not confirm the " + std::string(action) + "; retry it: " + result.message, ""};
+              "the processor did not confirm the " + std::string(action) + "; retry it: " + result.message,
+              ""};
   }
 }
 
@@ -57,8 +64,8 @@ std::optional<ApiError> PaymentService::validate(const CreateIntentCommand& comm
     return ApiError{ErrorCode::amount_invalid, "amount must be a positive whole number of yen", "amount"};
   }
   if (command.amount.value() > kAmountYenMax) {
-    return ApiError{ErrorCode::amount_too_large, "amount must be at most " + format_yen(Yen(kAmountYenMax)) + " yen",
-                    "amount"};
+    return ApiError{ErrorCode::amount_too_large,
+                    "amount must be at most " + format_yen(Yen(kAmountYenMax)) + " yen", "amount"};
   }
   if (command.currency != "JPY") {
     return ApiError{ErrorCode::currency_unsupported, "currency must be JPY", "currency"};
@@ -70,12 +77,14 @@ std::optional<ApiError> PaymentService::validate(const CreateIntentCommand& comm
   return std::nullopt;
 }
 
-std::optional<ApiError> PaymentService::check_payable(const PaymentIntent& intent, const PaymentMethod& method,
+std::optional<ApiError> PaymentService::check_payable(const PaymentIntent& intent,
+                                                      const PaymentMethod& method,
                                                       adapters::Processor*& processor) const {
   processor = router_.route(intent.means);
   if (processor == nullptr) {
     return ApiError{ErrorCode::means_unavailable,
-                    "no processor is configured for means '" + std::string(to_string(intent.means)) + "'", "means"};
+                    "no processor is configured for means '" + std::string(to_string(intent.means)) + "'",
+                    "means"};
   }
   if (intent.means == Means::card && method.card_token.empty()) {
     return ApiError{ErrorCode::payment_method_required, "confirming a card payment needs a card_token",
@@ -88,23 +97,23 @@ IntentOutcome PaymentService::create(const Caller& caller, const CreateIntentCom
                                      const std::function<void(const std::string&)>& on_recorded) {
   if (auto error = validate(command)) return {std::nullopt, std::move(error)};
   if (!caller.may_charge(command.facility, command.procedure)) {
-    const std::string target = command.facility ? "facility " + command.facility->str()
-                                                : "procedure " + command.procedure->str();
+    const std::string target =
+        command.facility ? "facility " + command.facility->str() : "procedure " + command.procedure->str();
     return {std::nullopt, ApiError{ErrorCode::scope_forbidden, "this API key may not charge for " + target,
                                    command.facility ? "facility_id" : "procedure_id"}};
   }
   const CatalogLookup catalog = store_.lookup_catalog(command.fee_code, command.facility, command.procedure);
   if (!catalog.fee_code_known) {
-    return {std::nullopt, ApiError{ErrorCode::unknown_fee_code, "no fee code '" + command.fee_code.str() + "'",
-                                   "fee_code"}};
+    return {std::nullopt, ApiError{ErrorCode::unknown_fee_code,
+                                   "no fee code '" + command.fee_code.str() + "'", "fee_code"}};
   }
   if (command.facility && !catalog.facility_known) {
-    return {std::nullopt,
-            ApiError{ErrorCode::unknown_facility, "no facility '" + command.facility->str() + "'", "facility_id"}};
+    return {std::nullopt, ApiError{ErrorCode::unknown_facility,
+                                   "no facility '" + command.facility->str() + "'", "facility_id"}};
   }
   if (command.procedure && !catalog.procedure_known) {
-    return {std::nullopt,
-            ApiError{ErrorCode::unknown_procedure, "no procedure '" + command.procedure->str() + "'", "procedure_id"}};
+    return {std::nullopt, ApiError{ErrorCode::unknown_procedure,
+                                   "no procedure '" + command.procedure->str() + "'", "procedure_id"}};
   }
 
   PaymentIntent intent{
@@ -144,11 +153,13 @@ IntentOutcome PaymentService::create(const Caller& caller, const CreateIntentCom
   return outcome;
 }
 
-IntentOutcome PaymentService::confirm(const Caller& caller, const std::string& id, const PaymentMethod& method) {
+IntentOutcome PaymentService::confirm(const Caller& caller, const std::string& id,
+                                      const PaymentMethod& method) {
   IntentOutcome found = owned(caller, id);
   if (found.error) return found;
   PaymentIntent intent = std::move(*found.intent);
-  if (intent.status != IntentStatus::requires_confirmation) return with_error(intent, unexpected_state(intent, "confirm"));
+  if (intent.status != IntentStatus::requires_confirmation)
+    return with_error(intent, unexpected_state(intent, "confirm"));
   adapters::Processor* processor = nullptr;
   if (auto error = check_payable(intent, method, processor)) return with_error(intent, *error);
   const IntentStatus from = intent.status;
@@ -169,8 +180,8 @@ std::optional<ledger::Journal> PaymentService::capture_journal_for(const Payment
   return std::move(built).value();
 }
 
-void PaymentService::submit(PaymentIntent& intent, adapters::Processor& processor, const PaymentMethod& method,
-                            IntentOutcome& outcome) {
+void PaymentService::submit(PaymentIntent& intent, adapters::Processor& processor,
+                            const PaymentMethod& method, IntentOutcome& outcome) {
   assert(intent.status == IntentStatus::processing);
   const adapters::ChargeRequest request{
       .payment_id = intent.id,
@@ -207,7 +218,8 @@ void PaymentService::submit(PaymentIntent& intent, adapters::Processor& processo
     case adapters::ChargeOutcome::not_sent: {
       const bool declined = result.outcome == adapters::ChargeOutcome::declined;
       const bool rejected = result.outcome == adapters::ChargeOutcome::rejected;
-      intent.status = *next_status(from, declined ? IntentEvent::processor_declined : IntentEvent::processor_not_sent);
+      intent.status =
+          *next_status(from, declined ? IntentEvent::processor_declined : IntentEvent::processor_not_sent);
       intent.failure_code = declined   ? (result.decline_code.empty() ? "card_declined" : result.decline_code)
                             : rejected ? "processor_error"
                                        : "processor_unavailable";
@@ -230,11 +242,13 @@ void PaymentService::submit(PaymentIntent& intent, adapters::Processor& processo
   }
 }
 
-IntentOutcome PaymentService::capture(const Caller& caller, const std::string& id, std::optional<Yen> amount) {
+IntentOutcome PaymentService::capture(const Caller& caller, const std::string& id,
+                                      std::optional<Yen> amount) {
   IntentOutcome found = owned(caller, id);
   if (found.error) return found;
   PaymentIntent intent = std::move(*found.intent);
-  if (intent.status != IntentStatus::requires_capture) return with_error(intent, unexpected_state(intent, "capture"));
+  if (intent.status != IntentStatus::requires_capture)
+    return with_error(intent, unexpected_state(intent, "capture"));
   const Yen to_capture = amount.value_or(intent.amount);
   if (!to_capture.is_positive() || to_capture > intent.amount) {
     return with_error(intent, ApiError{ErrorCode::amount_invalid,
@@ -243,14 +257,12 @@ IntentOutcome PaymentService::capture(const Caller& caller, const std::string& i
                                        "amount_to_capture"});
   }
   adapters::Processor* processor = intent.processor ? router_.by_id(*intent.processor) : nullptr;
-  if (processor == nullptr) {
-    return with_error(intent, ApiError{ErrorCode::processor_unavailable,
-                                       "the processor that authorized this payment is no longer configured", ""});
-  }
+  if (processor == nullptr) return with_error(intent, processor_gone());
   const adapters::OperationResult result =
       processor->capture({intent.id, intent.processor_reference, to_capture});
   if (result.outcome != adapters::ChargeOutcome::approved) {
-    log::warn("capture_not_confirmed", {{"payment_id", intent.id}, {"outcome", adapters::to_string(result.outcome)}});
+    log::warn("capture_not_confirmed",
+              {{"payment_id", intent.id}, {"outcome", adapters::to_string(result.outcome)}});
     return with_error(intent, processor_failure(result, "capture"));
   }
   const IntentStatus from = intent.status;
@@ -271,12 +283,11 @@ IntentOutcome PaymentService::cancel(const Caller& caller, const std::string& id
   if (intent.status == IntentStatus::requires_capture) {
     // The authorization holds the payer's money: release it before calling the intent canceled.
     adapters::Processor* processor = intent.processor ? router_.by_id(*intent.processor) : nullptr;
-    if (processor == nullptr) {
-      return with_error(intent, ApiError{ErrorCode::processor_unavailable,
-                                         "the processor that authorized this payment is no longer configured", ""});
-    }
-    const adapters::OperationResult result = processor->void_authorization({intent.id, intent.processor_reference});
-    if (result.outcome != adapters::ChargeOutcome::approved) return with_error(intent, processor_failure(result, "void"));
+    if (processor == nullptr) return with_error(intent, processor_gone());
+    const adapters::OperationResult result =
+        processor->void_authorization({intent.id, intent.processor_reference});
+    if (result.outcome != adapters::ChargeOutcome::approved)
+      return with_error(intent, processor_failure(result, "void"));
   }
   const IntentStatus from = intent.status;
   intent.status = *to;
@@ -299,13 +310,11 @@ RefundOutcome PaymentService::refund(const Caller& caller, const RefundCommand& 
                                    "payment_intent"}};
   }
   if (command.amount && !command.amount->is_positive()) {
-    return {std::nullopt, ApiError{ErrorCode::amount_invalid, "amount must be a positive whole number of yen", "amount"}};
+    return {std::nullopt,
+            ApiError{ErrorCode::amount_invalid, "amount must be a positive whole number of yen", "amount"}};
   }
   adapters::Processor* processor = intent.processor ? router_.by_id(*intent.processor) : nullptr;
-  if (processor == nullptr) {
-    return {std::nullopt, ApiError{ErrorCode::processor_unavailable,
-                                   "the processor that took this payment is no longer configured", ""}};
-  }
+  if (processor == nullptr) return {std::nullopt, processor_gone()};
   Refund refund{.id = ids_.next("re"),
                 .payment_intent_id = intent.id,
                 .owner = caller.api_key_id,
@@ -325,9 +334,10 @@ RefundOutcome PaymentService::refund(const Caller& caller, const RefundCommand& 
                                    "only a succeeded payment can be refunded", "payment_intent"}};
   }
   if (reservation == RefundReservation::exceeds) {
-    return {std::nullopt, ApiError{ErrorCode::refund_exceeds_captured,
-                                   "at most " + format_yen(available) + " yen of this payment can still be refunded",
-                                   "amount"}};
+    return {std::nullopt,
+            ApiError{ErrorCode::refund_exceeds_captured,
+                     "at most " + format_yen(available) + " yen of this payment can still be refunded",
+                     "amount"}};
   }
   if (refund.amount.is_zero()) refund.amount = available;  // the store filled in the whole remainder
 
@@ -349,9 +359,9 @@ RefundOutcome PaymentService::refund(const Caller& caller, const RefundCommand& 
     journal = std::move(built).value();
   } else {
     refund.status = RefundStatus::failed;
-    refund.failure_code = result.outcome == adapters::ChargeOutcome::declined ? result.decline_code
+    refund.failure_code = result.outcome == adapters::ChargeOutcome::declined   ? result.decline_code
                           : result.outcome == adapters::ChargeOutcome::rejected ? "processor_error"
-                                                                                 : "processor_unavailable";
+                                                                                : "processor_unavailable";
     refund.failure_message = result.message;
   }
   store_.record_refund(refund, journal);
@@ -368,12 +378,15 @@ RefundOutcome PaymentService::refund(const Caller& caller, const RefundCommand& 
 IntentOutcome PaymentService::owned(const Caller& caller, const std::string& id) {
   std::optional<PaymentIntent> intent = store_.find_intent(id);
   if (!intent || intent->owner != caller.api_key_id) {
-    return {std::nullopt, ApiError{ErrorCode::payment_intent_not_found, "no payment intent '" + id + "'", "id"}};
+    return {std::nullopt,
+            ApiError{ErrorCode::payment_intent_not_found, "no payment intent '" + id + "'", "id"}};
   }
   return {std::move(intent), std::nullopt};
 }
 
-IntentOutcome PaymentService::retrieve(const Caller& caller, const std::string& id) { return owned(caller, id); }
+IntentOutcome PaymentService::retrieve(const Caller& caller, const std::string& id) {
+  return owned(caller, id);
+}
 
 RefundOutcome PaymentService::retrieve_refund(const Caller& caller, const std::string& id) {
   std::optional<Refund> refund = store_.find_refund(id);
@@ -385,8 +398,8 @@ RefundOutcome PaymentService::retrieve_refund(const Caller& caller, const std::s
 
 Result<IntentPage, ApiError> PaymentService::list(const Caller& caller, IntentFilter filter) {
   if (filter.limit == 0 || filter.limit > kListLimitMax) {
-    return fail(ApiError{ErrorCode::invalid_parameter, "limit must be from 1 to " + std::to_string(kListLimitMax),
-                         "limit"});
+    return fail(ApiError{ErrorCode::invalid_parameter,
+                         "limit must be from 1 to " + std::to_string(kListLimitMax), "limit"});
   }
   if (!filter.starting_after.empty()) {
     std::optional<PaymentIntent> cursor = store_.find_intent(filter.starting_after);

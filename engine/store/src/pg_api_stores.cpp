@@ -7,11 +7,11 @@ namespace kessai::engine {
 
 namespace {
 
-
 std::vector<std::string> text_array(const pqxx::field& field) {
   std::vector<std::string> out;
   auto parser = field.as_array();
-  for (auto [kind, value] = parser.get_next(); kind != pqxx::array_parser::done; std::tie(kind, value) = parser.get_next()) {
+  for (auto [kind, value] = parser.get_next(); kind != pqxx::array_parser::done;
+       std::tie(kind, value) = parser.get_next()) {
     if (kind == pqxx::array_parser::string_value) out.push_back(value);
   }
   return out;
@@ -39,7 +39,8 @@ std::string quoted_array_literal(const std::vector<std::string>& items) {
 
 }  // namespace
 
-std::optional<Caller> PgApiKeyStore::authenticate(const std::string& key_id, const std::string& secret_sha256) {
+std::optional<Caller> PgApiKeyStore::authenticate(const std::string& key_id,
+                                                  const std::string& secret_sha256) {
   return with_connection(pool_, [&](pqxx::connection& connection) -> std::optional<Caller> {
     pqxx::read_transaction tx(connection);
     const pqxx::result rows = tx.exec_params(
@@ -59,7 +60,8 @@ IdempotencyRecord PgIdempotencyStore::begin(const std::string& owner, const std:
     pqxx::work tx(connection);
     IdempotencyRecord record;
     const pqxx::result inserted = tx.exec_params(
-        "insert into idempotency_keys (api_key_id, key, request_fingerprint, state) values ($1, $2, $3, 'in_flight')"
+        "insert into idempotency_keys (api_key_id, key, request_fingerprint, state) values ($1, $2, $3, "
+        "'in_flight')"
         " on conflict (api_key_id, key) do nothing returning 1",
         owner, key, fingerprint);
     if (!inserted.empty()) {
@@ -82,7 +84,8 @@ IdempotencyRecord PgIdempotencyStore::begin(const std::string& owner, const std:
       record.outcome = IdempotencyBegin::in_flight;
     } else {
       // The first request died mid-way: this one takes the claim over.
-      tx.exec_params("update idempotency_keys set updated_at = now() where api_key_id = $1 and key = $2", owner, key);
+      tx.exec_params("update idempotency_keys set updated_at = now() where api_key_id = $1 and key = $2",
+                     owner, key);
       record.recovery_point = row[2].as<std::string>();
       record.outcome = record.recovery_point.empty() ? IdempotencyBegin::started : IdempotencyBegin::recover;
     }
@@ -96,13 +99,15 @@ void PgIdempotencyStore::set_recovery_point(const std::string& owner, const std:
   with_connection(pool_, [&](pqxx::connection& connection) {
     pqxx::work tx(connection);
     tx.exec_params(
-        "update idempotency_keys set recovery_point = $3, updated_at = now() where api_key_id = $1 and key = $2",
+        "update idempotency_keys set recovery_point = $3, updated_at = now() where api_key_id = $1 and key = "
+        "$2",
         owner, key, object_id);
     tx.commit();
   });
 }
 
-void PgIdempotencyStore::finish(const std::string& owner, const std::string& key, const StoredResponse& response) {
+void PgIdempotencyStore::finish(const std::string& owner, const std::string& key,
+                                const StoredResponse& response) {
   with_connection(pool_, [&](pqxx::connection& connection) {
     pqxx::work tx(connection);
     tx.exec_params(
@@ -116,8 +121,8 @@ void PgIdempotencyStore::finish(const std::string& owner, const std::string& key
 void PgIdempotencyStore::abandon(const std::string& owner, const std::string& key) {
   with_connection(pool_, [&](pqxx::connection& connection) {
     pqxx::work tx(connection);
-    tx.exec_params("delete from idempotency_keys where api_key_id = $1 and key = $2 and state = 'in_flight'", owner,
-                   key);
+    tx.exec_params("delete from idempotency_keys where api_key_id = $1 and key = $2 and state = 'in_flight'",
+                   owner, key);
     tx.commit();
   });
 }
@@ -125,9 +130,9 @@ void PgIdempotencyStore::abandon(const std::string& owner, const std::string& ke
 std::size_t PgIdempotencyStore::purge_older_than(std::chrono::hours age) {
   return with_connection(pool_, [&](pqxx::connection& connection) {
     pqxx::work tx(connection);
-    const pqxx::result deleted = tx.exec_params(
-        "delete from idempotency_keys where created_at < now() - make_interval(hours => $1)",
-        static_cast<int>(age.count()));
+    const pqxx::result deleted =
+        tx.exec_params("delete from idempotency_keys where created_at < now() - make_interval(hours => $1)",
+                       static_cast<int>(age.count()));
     tx.commit();
     return static_cast<std::size_t>(deleted.affected_rows());
   });
@@ -137,7 +142,8 @@ void PgWebhookEndpointStore::insert_endpoint(const WebhookEndpoint& endpoint) {
   with_connection(pool_, [&](pqxx::connection& connection) {
     pqxx::work tx(connection);
     tx.exec_params(
-        "insert into webhook_endpoints (id, api_key_id, url, events, secret) values ($1, $2, $3, $4::text[], $5)",
+        "insert into webhook_endpoints (id, api_key_id, url, events, secret) values ($1, $2, $3, $4::text[], "
+        "$5)",
         endpoint.id, endpoint.owner, endpoint.url, quoted_array_literal(endpoint.events), endpoint.secret);
     tx.commit();
   });
@@ -147,10 +153,11 @@ std::vector<WebhookEndpoint> PgWebhookEndpointStore::endpoints_of(const std::str
   return with_connection(pool_, [&](pqxx::connection& connection) {
     pqxx::read_transaction tx(connection);
     std::vector<WebhookEndpoint> endpoints;
-    for (const auto& row : tx.exec_params(
-             "select id, url, events, enabled, to_char(created_at at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
-             " from webhook_endpoints where api_key_id = $1 order by created_at, id",
-             owner)) {
+    for (const auto& row :
+         tx.exec_params("select id, url, events, enabled, to_char(created_at at time zone 'UTC', "
+                        "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+                        " from webhook_endpoints where api_key_id = $1 order by created_at, id",
+                        owner)) {
       endpoints.push_back({row[0].as<std::string>(), owner, row[1].as<std::string>(), text_array(row[2]), "",
                            row[3].as<bool>(), row[4].as<std::string>()});
     }
@@ -162,7 +169,8 @@ bool PgWebhookEndpointStore::disable_endpoint(const std::string& owner, const st
   return with_connection(pool_, [&](pqxx::connection& connection) {
     pqxx::work tx(connection);
     const pqxx::result updated = tx.exec_params(
-        "update webhook_endpoints set enabled = false where id = $1 and api_key_id = $2 and enabled", id, owner);
+        "update webhook_endpoints set enabled = false where id = $1 and api_key_id = $2 and enabled", id,
+        owner);
     tx.commit();
     return updated.affected_rows() == 1;
   });
@@ -196,14 +204,15 @@ bool revoke_api_key(pqxx::connection& connection, const std::string& key_id) {
 std::vector<ApiKeyInfo> list_api_keys(pqxx::connection& connection) {
   pqxx::read_transaction tx(connection);
   std::vector<ApiKeyInfo> keys;
-  for (const auto& row : tx.exec(
-           "select id, name, case when scope_all then 'all' else"
-           "  concat_ws(', ', nullif(array_to_string(array(select 'facility:' || f from unnest(facility_ids) f), ', '), ''),"
-           "                  nullif(array_to_string(array(select 'procedure:' || p from unnest(procedure_ids) p), ', '), ''))"
-           " end,"
-           " to_char(created_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI'),"
-           " coalesce(to_char(revoked_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI'), '')"
-           " from api_keys order by created_at, id")) {
+  for (const auto& row : tx.exec("select id, name, case when scope_all then 'all' else"
+                                 "  concat_ws(', ', nullif(array_to_string(array(select 'facility:' || f "
+                                 "from unnest(facility_ids) f), ', '), ''),"
+                                 "                  nullif(array_to_string(array(select 'procedure:' || p "
+                                 "from unnest(procedure_ids) p), ', '), ''))"
+                                 " end,"
+                                 " to_char(created_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI'),"
+                                 " coalesce(to_char(revoked_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI'), '')"
+                                 " from api_keys order by created_at, id")) {
     keys.push_back({row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>(),
                     row[3].as<std::string>(), row[4].as<std::string>()});
   }
@@ -221,7 +230,8 @@ std::vector<DueDelivery> claim_due_deliveries(ledger::pg::ConnectionPool& pool, 
         " from due, webhook_events e, webhook_endpoints w"
         " where d.id = due.id and e.id = d.event_id and w.id = d.endpoint_id"
         " returning d.id, e.id, e.type, e.object_type, e.object_id,"
-        "  to_char(e.created_at at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), w.url, w.secret, d.attempts,"
+        "  to_char(e.created_at at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), w.url, w.secret, "
+        "d.attempts,"
         "  extract(epoch from now() - e.created_at)::bigint",
         static_cast<std::int64_t>(limit), static_cast<std::int64_t>(lease.count()));
     tx.commit();
@@ -229,7 +239,8 @@ std::vector<DueDelivery> claim_due_deliveries(ledger::pg::ConnectionPool& pool, 
     for (const auto& row : rows) {
       due.push_back({row[0].as<std::int64_t>(), row[1].as<std::string>(), row[2].as<std::string>(),
                      row[3].as<std::string>(), row[4].as<std::string>(), row[5].as<std::string>(),
-                     row[6].as<std::string>(), row[7].as<std::string>(), row[8].as<int>(), row[9].as<std::int64_t>()});
+                     row[6].as<std::string>(), row[7].as<std::string>(), row[8].as<int>(),
+                     row[9].as<std::int64_t>()});
     }
     return due;
   });
@@ -246,8 +257,8 @@ void mark_delivered(ledger::pg::ConnectionPool& pool, std::int64_t delivery_id, 
   });
 }
 
-void mark_failed(ledger::pg::ConnectionPool& pool, std::int64_t delivery_id, unsigned status, const std::string& error,
-                 std::optional<std::chrono::seconds> retry_in) {
+void mark_failed(ledger::pg::ConnectionPool& pool, std::int64_t delivery_id, unsigned status,
+                 const std::string& error, std::optional<std::chrono::seconds> retry_in) {
   with_connection(pool, [&](pqxx::connection& connection) {
     pqxx::work tx(connection);
     tx.exec_params(
@@ -263,16 +274,17 @@ void mark_failed(ledger::pg::ConnectionPool& pool, std::int64_t delivery_id, uns
 std::vector<DeliveryInfo> undelivered(pqxx::connection& connection, std::size_t limit) {
   pqxx::read_transaction tx(connection);
   std::vector<DeliveryInfo> out;
-  for (const auto& row : tx.exec_params(
-           "select d.id, e.id, e.type, e.object_id, w.url, d.state, d.attempts,"
-           " to_char(d.next_attempt_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS'), coalesce(d.last_error, '')"
-           " from webhook_deliveries d join webhook_events e on e.id = d.event_id"
-           " join webhook_endpoints w on w.id = d.endpoint_id"
-           " where d.state <> 'delivered' order by d.created_at, d.id limit $1",
-           static_cast<std::int64_t>(limit))) {
+  for (const auto& row :
+       tx.exec_params("select d.id, e.id, e.type, e.object_id, w.url, d.state, d.attempts,"
+                      " to_char(d.next_attempt_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS'), "
+                      "coalesce(d.last_error, '')"
+                      " from webhook_deliveries d join webhook_events e on e.id = d.event_id"
+                      " join webhook_endpoints w on w.id = d.endpoint_id"
+                      " where d.state <> 'delivered' order by d.created_at, d.id limit $1",
+                      static_cast<std::int64_t>(limit))) {
     out.push_back({row[0].as<std::int64_t>(), row[1].as<std::string>(), row[2].as<std::string>(),
-                   row[3].as<std::string>(), row[4].as<std::string>(), row[5].as<std::string>(), row[6].as<int>(),
-                   row[7].as<std::string>(), row[8].as<std::string>()});
+                   row[3].as<std::string>(), row[4].as<std::string>(), row[5].as<std::string>(),
+                   row[6].as<int>(), row[7].as<std::string>(), row[8].as<std::string>()});
   }
   return out;
 }

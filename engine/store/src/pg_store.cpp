@@ -16,7 +16,9 @@ template <class Id>
 OptionalText optional_text(const std::optional<Id>& id) {
   return id ? OptionalText(id->str()) : std::nullopt;
 }
-OptionalText nonempty(const std::string& text) { return text.empty() ? std::nullopt : OptionalText(text); }
+OptionalText nonempty(const std::string& text) {
+  return text.empty() ? std::nullopt : OptionalText(text);
+}
 OptionalText optional_date(const std::optional<std::chrono::year_month_day>& date) {
   return date ? OptionalText(ledger::format_date(*date)) : std::nullopt;
 }
@@ -38,7 +40,8 @@ std::chrono::system_clock::time_point from_epoch_micros(std::int64_t micros) {
 }
 
 constexpr const char* kIntentColumns =
-    "id, coalesce(api_key_id, ''), status, means, amount_yen, amount_captured_yen, amount_refunded_yen, fee_code,"
+    "id, coalesce(api_key_id, ''), status, means, amount_yen, amount_captured_yen, amount_refunded_yen, "
+    "fee_code,"
     " facility_id, procedure_id, capture_method, coalesce(description, ''), metadata::text, processor_id,"
     " coalesce(processor_reference, ''), coalesce(failure_code, ''), coalesce(failure_message, ''),"
     " coalesce(cancellation_reason, ''), business_date::text,"
@@ -70,7 +73,8 @@ PaymentIntent intent_from_row(const pqxx::row& row) {
 }
 
 constexpr const char* kRefundColumns =
-    "id, payment_intent_id, coalesce(api_key_id, ''), amount_yen, status, coalesce(reason, ''), metadata::text,"
+    "id, payment_intent_id, coalesce(api_key_id, ''), amount_yen, status, coalesce(reason, ''), "
+    "metadata::text,"
     " coalesce(processor_reference, ''), coalesce(failure_code, ''), coalesce(failure_message, ''),"
     " business_date::text, (extract(epoch from created_at) * 1000000)::bigint";
 
@@ -93,7 +97,8 @@ Refund refund_from_row(const pqxx::row& row) {
 
 // Microseconds since the epoch, as PostgreSQL stores timestamptz.
 std::string timestamp_param(std::chrono::system_clock::time_point time) {
-  return std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(time.time_since_epoch()).count());
+  return std::to_string(
+      std::chrono::duration_cast<std::chrono::microseconds>(time.time_since_epoch()).count());
 }
 
 }  // namespace
@@ -102,7 +107,8 @@ void emit_event(pqxx::work& tx, const std::string& owner, std::string_view type,
                 const std::string& object_id) {
   if (owner.empty()) return;
   tx.exec_params(
-      "with subscribed as (select id from webhook_endpoints where api_key_id = $1 and enabled and $2 = any(events)),"
+      "with subscribed as (select id from webhook_endpoints where api_key_id = $1 and enabled and $2 = "
+      "any(events)),"
       " event as (insert into webhook_events (id, api_key_id, type, object_type, object_id)"
       "  select 'evt_' || replace(gen_random_uuid()::text, '-', ''), $1, $2, $3, $4"
       "  where exists (select 1 from subscribed) returning id)"
@@ -111,7 +117,8 @@ void emit_event(pqxx::work& tx, const std::string& owner, std::string_view type,
       owner, std::string(type), std::string(object_type), object_id);
 }
 
-CatalogLookup PgPaymentStore::lookup_catalog(const FeeCode& fee_code, const std::optional<FacilityId>& facility,
+CatalogLookup PgPaymentStore::lookup_catalog(const FeeCode& fee_code,
+                                             const std::optional<FacilityId>& facility,
                                              const std::optional<ProcedureId>& procedure) {
   return with_connection(pool_, [&](pqxx::connection& connection) {
     pqxx::read_transaction tx(connection);
@@ -128,8 +135,10 @@ void PgPaymentStore::insert_intent(const PaymentIntent& intent) {
   with_connection(pool_, [&](pqxx::connection& connection) {
     pqxx::work tx(connection);
     tx.exec_params(
-        "insert into payment_intents (id, api_key_id, status, means, amount_yen, amount_captured_yen, currency,"
-        " fee_code, facility_id, procedure_id, capture_method, description, metadata, processor_id, created_at,"
+        "insert into payment_intents (id, api_key_id, status, means, amount_yen, amount_captured_yen, "
+        "currency,"
+        " fee_code, facility_id, procedure_id, capture_method, description, metadata, processor_id, "
+        "created_at,"
         " updated_at)"
         " values ($1, $2, $3, $4, $5, $6, 'JPY', $7, $8, $9, $10, $11, $12::jsonb, $13,"
         " to_timestamp($14::bigint / 1000000.0), now())",
@@ -147,7 +156,8 @@ void PgPaymentStore::insert_intent(const PaymentIntent& intent) {
 }
 
 void PgPaymentStore::record_transition(const PaymentIntent& intent, IntentStatus from,
-                                       const std::optional<ledger::Journal>& journal, std::string_view detail) {
+                                       const std::optional<ledger::Journal>& journal,
+                                       std::string_view detail) {
   with_connection(pool_, [&](pqxx::connection& connection) {
     pqxx::work tx(connection);
     // The status guard makes the write conditional on nobody having moved the intent meanwhile.
@@ -157,8 +167,8 @@ void PgPaymentStore::record_transition(const PaymentIntent& intent, IntentStatus
         " cancellation_reason = $9, updated_at = now() where id = $1 and status = $10",
         intent.id, std::string(to_string(intent.status)), intent.amount_captured.value(),
         optional_text(intent.processor), nonempty(intent.processor_reference), nonempty(intent.failure_code),
-        nonempty(intent.failure_message), optional_date(intent.business_date), nonempty(intent.cancellation_reason),
-        std::string(to_string(from)));
+        nonempty(intent.failure_message), optional_date(intent.business_date),
+        nonempty(intent.cancellation_reason), std::string(to_string(from)));
     if (updated.affected_rows() != 1) {
       throw ConcurrentUpdate("payment intent " + intent.id + " is no longer " + std::string(to_string(from)) +
                              "; another request changed it first");
@@ -195,7 +205,8 @@ IntentPage PgPaymentStore::list_intents(const IntentFilter& filter) {
             " from payment_intents where api_key_id = $1"
             " and ($2::text is null or status = $2) and ($3::text is null or means = $3)"
             " and ($4::text is null or facility_id = $4) and ($5::text is null or procedure_id = $5)"
-            " and ($6::text is null or (created_at, id) < (select created_at, id from payment_intents where id = $6))"
+            " and ($6::text is null or (created_at, id) < (select created_at, id from payment_intents where "
+            "id = $6))"
             " order by created_at desc, id desc limit $7",
         filter.owner, filter.status ? OptionalText(std::string(to_string(*filter.status))) : std::nullopt,
         filter.means ? OptionalText(std::string(to_string(*filter.means))) : std::nullopt,
@@ -224,7 +235,8 @@ RefundReservation PgPaymentStore::reserve_refund(Refund& refund, Yen& available)
     if (locked.empty()) return RefundReservation::not_refundable;
     const pqxx::result rows = tx.exec_params(
         "select status, amount_captured_yen - amount_refunded_yen -"
-        "  coalesce((select sum(amount_yen) from refunds where payment_intent_id = $1 and status = 'pending'), 0)"
+        "  coalesce((select sum(amount_yen) from refunds where payment_intent_id = $1 and status = "
+        "'pending'), 0)"
         " from payment_intents where id = $1",
         refund.payment_intent_id);
     if (rows.empty() || rows[0][0].as<std::string>() != "succeeded") return RefundReservation::not_refundable;
@@ -232,10 +244,11 @@ RefundReservation PgPaymentStore::reserve_refund(Refund& refund, Yen& available)
     if (refund.amount.is_zero()) refund.amount = available;
     if (!refund.amount.is_positive() || refund.amount > available) return RefundReservation::exceeds;
     tx.exec_params(
-        "insert into refunds (id, payment_intent_id, api_key_id, amount_yen, status, reason, metadata, created_at)"
+        "insert into refunds (id, payment_intent_id, api_key_id, amount_yen, status, reason, metadata, "
+        "created_at)"
         " values ($1, $2, $3, $4, 'pending', $5, $6::jsonb, to_timestamp($7::bigint / 1000000.0))",
-        refund.id, refund.payment_intent_id, nonempty(refund.owner), refund.amount.value(), nonempty(refund.reason),
-        refund.metadata_json, timestamp_param(refund.created_at));
+        refund.id, refund.payment_intent_id, nonempty(refund.owner), refund.amount.value(),
+        nonempty(refund.reason), refund.metadata_json, timestamp_param(refund.created_at));
     tx.commit();
     return RefundReservation::reserved;
   });
@@ -268,7 +281,8 @@ void PgPaymentStore::record_refund(const Refund& refund, const std::optional<led
 std::optional<Refund> PgPaymentStore::find_refund(const std::string& id) {
   return with_connection(pool_, [&](pqxx::connection& connection) -> std::optional<Refund> {
     pqxx::read_transaction tx(connection);
-    const pqxx::result rows = tx.exec_params(std::string("select ") + kRefundColumns + " from refunds where id = $1", id);
+    const pqxx::result rows =
+        tx.exec_params(std::string("select ") + kRefundColumns + " from refunds where id = $1", id);
     if (rows.empty()) return std::nullopt;
     return refund_from_row(rows[0]);
   });
@@ -283,7 +297,8 @@ void load_catalog(pqxx::connection& connection, const Catalog& catalog) {
   ledger::pg::ensure_accounts(tx, ledger::chart::fixed_accounts());
   ledger::pg::ensure_accounts(tx, revenue_accounts);
   for (const auto& account : revenue_accounts) {
-    tx.exec_params("update accounts set name = $2 where code = $1 and name <> $2", account.code.str(), account.name);
+    tx.exec_params("update accounts set name = $2 where code = $1 and name <> $2", account.code.str(),
+                   account.name);
   }
   for (const CatalogEntry& fee : catalog.fee_codes) {
     tx.exec_params(
@@ -293,12 +308,14 @@ void load_catalog(pqxx::connection& connection, const Catalog& catalog) {
   }
   for (const CatalogEntry& facility : catalog.facilities) {
     tx.exec_params(
-        "insert into facilities (id, name) values ($1, $2) on conflict (id) do update set name = excluded.name",
+        "insert into facilities (id, name) values ($1, $2) on conflict (id) do update set name = "
+        "excluded.name",
         facility.id, facility.name);
   }
   for (const CatalogEntry& procedure : catalog.procedures) {
     tx.exec_params(
-        "insert into procedures (id, name) values ($1, $2) on conflict (id) do update set name = excluded.name",
+        "insert into procedures (id, name) values ($1, $2) on conflict (id) do update set name = "
+        "excluded.name",
         procedure.id, procedure.name);
   }
   tx.commit();

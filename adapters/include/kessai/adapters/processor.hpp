@@ -23,11 +23,16 @@ enum class ChargeOutcome : std::uint8_t {
 };
 inline std::string_view to_string(ChargeOutcome outcome) {
   switch (outcome) {
-    case ChargeOutcome::approved: return "approved";
-    case ChargeOutcome::declined: return "declined";
-    case ChargeOutcome::not_sent: return "not_sent";
-    case ChargeOutcome::unknown: return "unknown";
-    case ChargeOutcome::rejected: return "rejected";
+    case ChargeOutcome::approved:
+      return "approved";
+    case ChargeOutcome::declined:
+      return "declined";
+    case ChargeOutcome::not_sent:
+      return "not_sent";
+    case ChargeOutcome::unknown:
+      return "unknown";
+    case ChargeOutcome::rejected:
+      return "rejected";
   }
   return "unknown";
 }

@@ -39,14 +39,16 @@ struct IdempotencyRecord {
   std::string recovery_point;  // with recover: the id of the object the earlier request created
 };
 
-inline constexpr std::chrono::seconds kIdempotencyLease{60};          // an in-flight claim older is abandoned
-inline constexpr std::chrono::hours kIdempotencyRetention{48};         // kept at least 24 h, as promised
+inline constexpr std::chrono::seconds kIdempotencyLease{60};    // an in-flight claim older is abandoned
+inline constexpr std::chrono::hours kIdempotencyRetention{48};  // kept at least 24 h, as promised
 
 class IdempotencyStore {
  public:
   virtual ~IdempotencyStore() = default;
-  virtual IdempotencyRecord begin(const std::string& owner, const std::string& key, const std::string& fingerprint) = 0;
-  virtual void set_recovery_point(const std::string& owner, const std::string& key, const std::string& object_id) = 0;
+  virtual IdempotencyRecord begin(const std::string& owner, const std::string& key,
+                                  const std::string& fingerprint) = 0;
+  virtual void set_recovery_point(const std::string& owner, const std::string& key,
+                                  const std::string& object_id) = 0;
   virtual void finish(const std::string& owner, const std::string& key, const StoredResponse& response) = 0;
   // Forgets the claim, so a retry executes afresh (the request failed before doing anything durable).
   virtual void abandon(const std::string& owner, const std::string& key) = 0;

@@ -19,8 +19,8 @@ inline constexpr std::size_t kApiKeySecretChars = 32;
 
 // The key id inside a presented key, or nullopt when it is not shaped like one.
 inline std::optional<std::string> api_key_id_of(std::string_view presented_key) {
-  if (presented_key.size() != 4 + kApiKeyPartChars + 1 + kApiKeySecretChars || !presented_key.starts_with("ksk_") ||
-      presented_key[4 + kApiKeyPartChars] != '_') {
+  if (presented_key.size() != 4 + kApiKeyPartChars + 1 + kApiKeySecretChars ||
+      !presented_key.starts_with("ksk_") || presented_key[4 + kApiKeyPartChars] != '_') {
     return std::nullopt;
   }
   const std::string_view part = presented_key.substr(4, kApiKeyPartChars);
@@ -35,7 +35,8 @@ struct Caller {
   std::vector<std::string> facility_ids;
   std::vector<std::string> procedure_ids;
 
-  bool may_charge(const std::optional<FacilityId>& facility, const std::optional<ProcedureId>& procedure) const {
+  bool may_charge(const std::optional<FacilityId>& facility,
+                  const std::optional<ProcedureId>& procedure) const {
     if (scope_all) return true;
     if (facility) return std::ranges::find(facility_ids, facility->str()) != facility_ids.end();
     if (procedure) return std::ranges::find(procedure_ids, procedure->str()) != procedure_ids.end();

@@ -83,7 +83,12 @@ struct PaymentIntent {
 };
 
 // Why an intent was canceled, as Stripe names the reasons. Stable numbers; never renumber.
-enum class CancellationReason : std::uint8_t { requested_by_customer = 1, duplicate = 2, fraudulent = 3, abandoned = 4 };
+enum class CancellationReason : std::uint8_t {
+  requested_by_customer = 1,
+  duplicate = 2,
+  fraudulent = 3,
+  abandoned = 4
+};
 std::string_view to_string(CancellationReason reason);
 std::optional<CancellationReason> parse_cancellation_reason(std::string_view text);
 

@@ -22,8 +22,10 @@ class PgApiKeyStore final : public ApiKeyStore {
 class PgIdempotencyStore final : public IdempotencyStore {
  public:
   explicit PgIdempotencyStore(ledger::pg::ConnectionPool& pool) : pool_(pool) {}
-  IdempotencyRecord begin(const std::string& owner, const std::string& key, const std::string& fingerprint) override;
-  void set_recovery_point(const std::string& owner, const std::string& key, const std::string& object_id) override;
+  IdempotencyRecord begin(const std::string& owner, const std::string& key,
+                          const std::string& fingerprint) override;
+  void set_recovery_point(const std::string& owner, const std::string& key,
+                          const std::string& object_id) override;
   void finish(const std::string& owner, const std::string& key, const StoredResponse& response) override;
   void abandon(const std::string& owner, const std::string& key) override;
   std::size_t purge_older_than(std::chrono::hours age) override;
@@ -55,7 +57,6 @@ struct CreatedApiKey {
   std::string id;      // "key_…", safe to show and log
   std::string secret;  // the whole key "ksk_…"; shown once, stored only as a hash
 };
-
 
 // Creates a key; with replace, first revokes the caller's other unrevoked keys of the same name.
 CreatedApiKey create_api_key(pqxx::connection& connection, const std::string& name, const ApiKeyScope& scope,
@@ -92,8 +93,8 @@ std::vector<DueDelivery> claim_due_deliveries(ledger::pg::ConnectionPool& pool, 
                                               std::chrono::seconds lease);
 void mark_delivered(ledger::pg::ConnectionPool& pool, std::int64_t delivery_id, unsigned status);
 // Schedules another attempt after `retry_in`, or gives up (dead) when retry_in is nullopt.
-void mark_failed(ledger::pg::ConnectionPool& pool, std::int64_t delivery_id, unsigned status, const std::string& error,
-                 std::optional<std::chrono::seconds> retry_in);
+void mark_failed(ledger::pg::ConnectionPool& pool, std::int64_t delivery_id, unsigned status,
+                 const std::string& error, std::optional<std::chrono::seconds> retry_in);
 
 struct DeliveryInfo {
   std::int64_t id = 0;
