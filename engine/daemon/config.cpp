@@ -116,7 +116,8 @@ std::optional<Error> read_processors(const toml::table& root, Config& config) {
     std::int64_t connect_ms = processor.connect_timeout.count();
     std::int64_t request_ms = processor.request_timeout.count();
     if (auto e = read_count(*table, "connect_timeout_ms", where, connect_ms, 1, 60'000)) return e;
-    if (auto e = read_count(*table, "request_timeout_ms", where, request_ms, 1, 300'000)) return e;
+    // Below the idempotency lease (60 s), so a retry never takes over a request still waiting on a processor.
+    if (auto e = read_count(*table, "request_timeout_ms", where, request_ms, 1, 50'000)) return e;
     processor.connect_timeout = std::chrono::milliseconds(connect_ms);
     processor.request_timeout = std::chrono::milliseconds(request_ms);
     config.processors.push_back(std::move(processor));
@@ -192,6 +193,7 @@ std::optional<Error> read_rest(const toml::table& root, Config& config) {
     config.webhook_retry_initial = std::chrono::milliseconds(initial);
     config.webhook_retry_max = std::chrono::milliseconds(max);
     config.webhook_give_up_after = std::chrono::hours(give_up);
+    if (initial > max) return Error("webhooks.retry_initial_ms must not be above webhooks.retry_max_ms");
   }
   if (!error.empty()) return error;
   return std::nullopt;

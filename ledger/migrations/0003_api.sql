@@ -13,18 +13,24 @@ create table api_keys (
   revoked_at     timestamptz
 );
 
+-- idempotency_key is the Idempotency-Key of the request that created the row, written in the same
+-- transaction: a retry after a crash finds the object instead of creating a second one.
 alter table payment_intents
   add column api_key_id text references api_keys (id),
+  add column idempotency_key text,
   add column amount_refunded_yen bigint not null default 0,
   add column cancellation_reason text,
   add constraint payment_intents_refunded_within_captured
     check (amount_refunded_yen between 0 and amount_captured_yen);
 create index payment_intents_owner_created on payment_intents (api_key_id, created_at desc, id desc);
+create unique index payment_intents_idempotency on payment_intents (api_key_id, idempotency_key)
+  where idempotency_key is not null;
 
 create table refunds (
   id                   text primary key,
   payment_intent_id    text not null references payment_intents (id),
   api_key_id           text references api_keys (id),
+  idempotency_key      text,
   amount_yen           bigint not null check (amount_yen > 0),
   status               text not null check (status in ('pending', 'succeeded', 'failed')),
   reason               text,
@@ -37,16 +43,16 @@ create table refunds (
   updated_at           timestamptz not null default now()
 );
 create index refunds_intent on refunds (payment_intent_id);
+create unique index refunds_idempotency on refunds (api_key_id, idempotency_key) where idempotency_key is not null;
 
 -- The first response to each (key, Idempotency-Key) is kept and replayed; in_flight rows make a
 -- concurrent duplicate wait for the first instead of executing twice. Rows older than the retention
--- period (48 h) are deleted by kessaid.
+-- period (48 h) are deleted by kessaid. Objects a request created carry its key themselves (above).
 create table idempotency_keys (
   api_key_id             text not null,
   key                    text not null check (length(key) between 1 and 255),
   request_fingerprint    text not null,
   state                  text not null check (state in ('in_flight', 'done')),
-  recovery_point         text,
   response_status        integer,
   response_content_type  text,
   response_body          text,

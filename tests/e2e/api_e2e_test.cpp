@@ -248,3 +248,55 @@ TEST_CASE_METHOD(Stack, "bad bodies on the lifecycle endpoints are refused and c
   CHECK(body_of(get("/v1/payment_intents/" + id)).at("status") == "requires_capture");
   CHECK(count("select count(*) from refunds") == 0);
 }
+
+TEST_CASE_METHOD(Stack, "a capture the processor did not confirm is not replayed: the retry captures") {
+  const std::string id = id_of(post(card_payment("tok_visa", 3000, R"(, "capture_method": "manual")")));
+  const Headers key{{"Idempotency-Key", "capture-1"}};
+  simulator->stop();
+  const auto down = request("POST", "/v1/payment_intents/" + id + "/capture", "", key);
+  CHECK(down.status == 502);
+  CHECK(code_of(down) == "processor_unavailable");
+  CHECK(body_of(get("/v1/payment_intents/" + id)).at("status") == "requires_capture");
+  start_simulator();
+  // kessaid still points at the old port; a new daemon on the same database picks up the new one.
+  REQUIRE(daemon->stop() == 0);
+  start_daemon();
+  const auto retried = request("POST", "/v1/payment_intents/" + id + "/capture", "", key);
+  INFO(retried.body);
+  CHECK(retried.status == 200);
+  CHECK(body_of(retried).at("status") == "succeeded");
+  CHECK(count("select count(*) from journal_entries") == 1);
+}
+
+TEST_CASE_METHOD(Stack, "a create whose processor was down stays failed; its retry answers the same intent") {
+  const Headers key{{"Idempotency-Key", "create-down"}};
+  simulator->stop();
+  const auto first = request("POST", "/v1/payment_intents", card_payment("tok_visa"), key);
+  CHECK(first.status == 502);
+  const std::string id(body_of(first).at("payment_intent").at("id").as_string());
+  const auto again = request("POST", "/v1/payment_intents", card_payment("tok_visa"), key);
+  CHECK(again.status == 502);
+  CHECK(body_of(again).at("payment_intent").at("id").as_string() == id);
+  CHECK(count("select count(*) from payment_intents") == 1);
+}
+
+TEST_CASE_METHOD(Stack, "a retry after a crashed attempt finds the intent the attempt created") {
+  // Simulates an attempt that created the intent and died before answering: its claim is stale.
+  const auto created =
+      request("POST", "/v1/payment_intents", card_payment("tok_visa"), {{"Idempotency-Key", "crash-1"}});
+  REQUIRE(created.status == 201);
+  {
+    pqxx::connection connection(database.url());
+    pqxx::work tx(connection);
+    tx.exec(
+        "update idempotency_keys set state = 'in_flight', response_status = null, response_body = null,"
+        " updated_at = now() - interval '5 minutes' where key = 'crash-1'");
+    tx.commit();
+  }
+  const auto retried =
+      request("POST", "/v1/payment_intents", card_payment("tok_visa"), {{"Idempotency-Key", "crash-1"}});
+  CHECK(retried.status == 201);
+  CHECK(id_of(retried) == id_of(created));
+  CHECK(count("select count(*) from payment_intents") == 1);
+  CHECK(count("select count(*) from journal_entries") == 1);
+}

@@ -70,6 +70,15 @@ class Receiver {
   std::thread thread_;
 };
 
+// Waits (bounded) until the receiver has seen at least `count` attempts.
+void wait_for_attempts(const Receiver& receiver, int count) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (receiver.attempts.load() < count && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  REQUIRE(receiver.attempts.load() >= count);
+}
+
 testing::StackOptions fast_retries() {
   return {"[webhooks]\npoll_interval_ms = 50\nretry_initial_ms = 100\nretry_max_ms = 200\n"};
 }
@@ -137,12 +146,12 @@ TEST_CASE_METHOD(WebhookStack,
   subscribe(R"(["payment_intent.succeeded", "refund.succeeded"])");
   receiver.status = 500;
   const std::string id = id_of(post(card_payment("tok_visa")));
-  while (receiver.attempts.load() < 1) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  wait_for_attempts(receiver, 1);
   const std::string pending = must_run("kessai", {"webhooks", "pending"}, database.url());
   CHECK_THAT(pending, Catch::Contains("payment_intent.succeeded") && Catch::Contains("HTTP 500"));
   // While the receiver fails, the payment is refunded in full.
   REQUIRE(request("POST", "/v1/refunds", R"({"payment_intent": ")" + id + R"("})").status == 201);
-  while (receiver.attempts.load() < 3) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  wait_for_attempts(receiver, 3);
   receiver.status = 200;
   const auto received = receiver.wait_for(2);
   REQUIRE(received.size() == 2);
@@ -159,7 +168,7 @@ TEST_CASE_METHOD(WebhookStack, "events survive a restart of kessaid and can be r
   subscribe(R"(["payment_intent.succeeded"])");
   receiver.status = 503;
   post(card_payment("tok_visa"));
-  while (receiver.attempts.load() < 1) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  wait_for_attempts(receiver, 1);
   REQUIRE(daemon->stop() == 0);
   receiver.status = 200;
   start_daemon();

@@ -75,12 +75,10 @@ TEST_CASE_METHOD(Fixture, "idempotency: start, replay, mismatch, in flight, take
   CHECK(store.begin("key_a", "k2", "fp").outcome == IdempotencyBegin::started);
 
   CHECK(store.begin("key_a", "k3", "fp").outcome == IdempotencyBegin::started);
-  store.set_recovery_point("key_a", "k3", "pi_recorded");
   CHECK(store.begin("key_a", "k3", "fp").outcome == IdempotencyBegin::in_flight);
   exec("update idempotency_keys set updated_at = now() - interval '2 minutes' where key in ('k2', 'k3')");
-  const IdempotencyRecord recovered = store.begin("key_a", "k3", "fp");
-  CHECK(recovered.outcome == IdempotencyBegin::recover);
-  CHECK(recovered.recovery_point == "pi_recorded");
+  CHECK(store.begin("key_a", "k3", "fp").outcome == IdempotencyBegin::started);  // taken over
+  CHECK(store.begin("key_a", "k3", "fp").outcome == IdempotencyBegin::in_flight);
   CHECK(store.begin("key_a", "k2", "fp").outcome == IdempotencyBegin::started);
 
   exec(
@@ -120,23 +118,31 @@ TEST_CASE_METHOD(
   CHECK_THROWS(store.record_transition(stale, IntentStatus::requires_capture, std::nullopt, "stale"));
   CHECK(count("select count(*) from webhook_events") == 1);
 
-  REQUIRE_FALSE(service.refund(caller, {paid.id, Yen(500), "", "{}"}).error.has_value());
+  REQUIRE_FALSE(service.refund(caller, {paid.id, Yen(500), "", "{}", ""}).error.has_value());
   CHECK(count("select count(*) from webhook_deliveries where endpoint_id = 'we_2'") == 1);
   CHECK(endpoints.disable_endpoint(key.id, "we_1"));
   CHECK_FALSE(endpoints.disable_endpoint(other.id, "we_2"));  // not theirs
   service.create(caller, testing::card_payment_command());
   CHECK(count("select count(*) from webhook_deliveries where endpoint_id = 'we_1'") == 1);
 
+  // Deleting we_1 gave up its queued delivery; only the refund's is due.
+  CHECK(count("select count(*) from webhook_deliveries where endpoint_id = 'we_1' and state = 'dead'") == 1);
   const auto due = claim_due_deliveries(pool, 10, std::chrono::seconds(60));
-  CHECK(due.size() == 2);
+  REQUIRE(due.size() == 1);
+  CHECK(due[0].event_type == "refund.succeeded");
   CHECK(claim_due_deliveries(pool, 10, std::chrono::seconds(60)).empty());  // leased
   mark_failed(pool, due[0].id, 500, "HTTP 500", std::nullopt);
-  mark_delivered(pool, due[1].id, 200);
   const auto listed = undelivered(connection, 10);
-  REQUIRE(listed.size() == 1);
-  CHECK(listed[0].state == "dead");
-  CHECK(resend(connection, listed[0].event_id) == 1);
-  CHECK(claim_due_deliveries(pool, 10, std::chrono::seconds(60)).size() == 1);
+  REQUIRE(listed.size() == 2);
+  CHECK(listed[0].last_error == "the endpoint was deleted");
+  CHECK(listed[1].state == "dead");
+  CHECK(resend(connection, listed[0].event_id) == 0);  // its endpoint is gone
+  CHECK(resend(connection, listed[1].event_id) == 1);
+  const auto again = claim_due_deliveries(pool, 10, std::chrono::seconds(60));
+  REQUIRE(again.size() == 1);
+  CHECK(again[0].attempts == 0);  // a fresh retry window
+  mark_delivered(pool, again[0].id, 200);
+  CHECK(undelivered(connection, 10).size() == 1);
 }
 
 TEST_CASE_METHOD(Fixture, "concurrent partial refunds never exceed the captured amount") {
@@ -165,6 +171,7 @@ TEST_CASE_METHOD(Fixture, "concurrent partial refunds never exceed the captured 
                     .processor_reference = {},
                     .failure_code = {},
                     .failure_message = {},
+                    .idempotency_key = {},
                     .business_date = std::nullopt,
                     .created_at = std::chrono::system_clock::now()};
       Yen available{0};

@@ -60,6 +60,20 @@ class MemoryStore final : public PaymentStore {
     }
     if (journal) journals.push_back(*journal);
   }
+  std::optional<PaymentIntent> find_intent_by_idempotency_key(const std::string& owner,
+                                                              const std::string& key) override {
+    for (const auto& [id, intent] : intents) {
+      if (intent.owner == owner && intent.idempotency_key == key) return intent;
+    }
+    return std::nullopt;
+  }
+  std::optional<Refund> find_refund_by_idempotency_key(const std::string& owner,
+                                                       const std::string& key) override {
+    for (const auto& [id, refund] : refunds) {
+      if (refund.owner == owner && refund.idempotency_key == key) return refund;
+    }
+    return std::nullopt;
+  }
   std::optional<Refund> find_refund(const std::string& id) override {
     const auto found = refunds.find(id);
     return found == refunds.end() ? std::nullopt : std::optional(found->second);
@@ -212,7 +226,7 @@ TEST_CASE_METHOD(Fixture, "another key's intent is invisible: not found, never f
   const std::string id = service.create(caller, command()).intent->id;
   CHECK(service.retrieve(stranger, id).error->code == ErrorCode::payment_intent_not_found);
   CHECK(service.cancel(stranger, id, std::nullopt).error->code == ErrorCode::payment_intent_not_found);
-  CHECK(service.refund(stranger, {id, std::nullopt, "", "{}"}).error->code ==
+  CHECK(service.refund(stranger, {id, std::nullopt, "", "{}", ""}).error->code ==
         ErrorCode::payment_intent_not_found);
   CHECK(service.retrieve(caller, id).intent->id == id);
 }
@@ -281,19 +295,19 @@ TEST_CASE_METHOD(Fixture, "cancel: before confirmation, and after authorization 
 
 TEST_CASE_METHOD(Fixture, "partial refunds add up to the captured amount and no further") {
   const std::string id = service.create(caller, command()).intent->id;
-  const RefundOutcome first = service.refund(caller, {id, Yen(1000), "requested_by_customer", "{}"});
+  const RefundOutcome first = service.refund(caller, {id, Yen(1000), "requested_by_customer", "{}", ""});
   REQUIRE_FALSE(first.error.has_value());
   CHECK(first.refund->status == RefundStatus::succeeded);
   CHECK(first.refund->amount == Yen(1000));
-  const RefundOutcome too_much = service.refund(caller, {id, Yen(2001), "", "{}"});
+  const RefundOutcome too_much = service.refund(caller, {id, Yen(2001), "", "{}", ""});
   CHECK(too_much.error->code == ErrorCode::refund_exceeds_captured);
-  const RefundOutcome rest = service.refund(caller, {id, std::nullopt, "", "{}"});
+  const RefundOutcome rest = service.refund(caller, {id, std::nullopt, "", "{}", ""});
   REQUIRE_FALSE(rest.error.has_value());
   CHECK(rest.refund->amount == Yen(2000));
   CHECK(store.intents.at(id).amount_refunded == Yen(3000));
-  CHECK(service.refund(caller, {id, std::nullopt, "", "{}"}).error->code ==
+  CHECK(service.refund(caller, {id, std::nullopt, "", "{}", ""}).error->code ==
         ErrorCode::refund_exceeds_captured);
-  CHECK(service.refund(caller, {id, Yen(-1), "", "{}"}).error->code == ErrorCode::amount_invalid);
+  CHECK(service.refund(caller, {id, Yen(-1), "", "{}", ""}).error->code == ErrorCode::amount_invalid);
   // capture + two refunds: three balanced journals, the refunds reversing the capture.
   REQUIRE(store.journals.size() == 3);
   CHECK(store.journals[1].kind() == "refund");
@@ -304,7 +318,7 @@ TEST_CASE_METHOD(Fixture, "partial refunds add up to the captured amount and no 
 TEST_CASE_METHOD(Fixture, "a declined refund is recorded failed, with no journal") {
   const std::string id = service.create(caller, command()).intent->id;
   processor.next_operation = {adapters::ChargeOutcome::declined, "", "refund_exceeds_capture", "no"};
-  const RefundOutcome outcome = service.refund(caller, {id, Yen(100), "", "{}"});
+  const RefundOutcome outcome = service.refund(caller, {id, Yen(100), "", "{}", ""});
   CHECK(outcome.error->code == ErrorCode::processor_declined);
   CHECK(outcome.refund->status == RefundStatus::failed);
   CHECK(store.intents.at(id).amount_refunded == Yen(0));
@@ -315,7 +329,7 @@ TEST_CASE_METHOD(Fixture, "an unpaid intent cannot be refunded") {
   auto unconfirmed = command();
   unconfirmed.confirm = false;
   const std::string id = service.create(caller, unconfirmed).intent->id;
-  CHECK(service.refund(caller, {id, std::nullopt, "", "{}"}).error->code ==
+  CHECK(service.refund(caller, {id, std::nullopt, "", "{}", ""}).error->code ==
         ErrorCode::payment_intent_unexpected_state);
   CHECK(processor.refunds.empty());
 }

@@ -100,9 +100,12 @@ bool valid_idempotency_key(std::string_view key) {
   return true;
 }
 
-// Failures that happened before anything durable: the idempotency claim is released so a retry runs.
-bool is_transient(const runtime::HttpResponse& response) {
-  return response.status == 500 || response.status == 503;
+// Failures that may pass, so their answers are not replayed: the database or kessai itself (500, 503),
+// and a processor that did not confirm a capture or a void (502), which left the intent unchanged. A 502
+// from creating an intent or a refund is final: the object exists, failed, and is replayed.
+bool is_transient(const runtime::HttpResponse& response, RouteId route) {
+  if (response.status == 500 || response.status == 503) return true;
+  return response.status == 502 && (route == RouteId::capture_intent || route == RouteId::cancel_intent);
 }
 
 }  // namespace
@@ -111,7 +114,7 @@ struct Api::Context {
   const runtime::HttpRequest& request;
   const Caller* caller;
   const std::map<std::string, std::string>& params;
-  std::function<void(const std::string&)> on_recorded;
+  std::string idempotency_key;  // empty without the header
 };
 
 std::span<const RouteInfo> Api::routes() {
@@ -145,10 +148,6 @@ void Api::handle(runtime::HttpRequest request, runtime::Responder respond) {
     const auto route = static_cast<RouteId>(i);
     if (route == RouteId::healthz) return logged(json_response(200, R"({"status":"ok"})"));
     if (route == RouteId::openapi) return logged(json_response(200, services_.openapi_json));
-    if (request.method == "POST" && !request.body.empty() && !is_json(request)) {
-      return logged(error_response(
-          {ErrorCode::unsupported_media_type, "send the body as Content-Type: application/json", ""}));
-    }
     return run_blocking(std::move(logged),
                         [this, request = std::move(request), i, candidate = std::move(candidate)] {
                           return serve(request, i, candidate);
@@ -229,12 +228,16 @@ runtime::HttpResponse Api::serve(const runtime::HttpRequest& request, std::size_
   runtime::HttpResponse failure;
   const std::optional<Caller> caller = authenticate(request, failure);
   if (!caller) return failure;
+  if (request.method == "POST" && !request.body.empty() && !is_json(request)) {
+    return error_response(
+        {ErrorCode::unsupported_media_type, "send the body as Content-Type: application/json", ""});
+  }
   if (request.method == "POST") {
     if (const std::optional<std::string_view> key = request.header("idempotency-key")) {
       return with_idempotency(request, *caller, *key, route, params);
     }
   }
-  Context context{request, &*caller, params, {}};
+  Context context{request, &*caller, params, ""};
   return dispatch(route, context);
 }
 
@@ -263,38 +266,56 @@ runtime::HttpResponse Api::with_idempotency(const runtime::HttpRequest& request,
       replayed.headers.emplace_back("Idempotent-Replayed", "true");
       return replayed;
     }
-    case IdempotencyBegin::recover: {
-      // An earlier attempt recorded the intent and then died: answer with what it became.
-      IntentOutcome recovered = services_.payments.retrieve(caller, record.recovery_point);
-      runtime::HttpResponse response = recovered.intent ? json_response(201, intent_json(*recovered.intent))
-                                                        : error_response(*recovered.error);
-      services_.idempotency.finish(caller.api_key_id, key,
-                                   {response.status, response.content_type, response.body});
-      return response;
-    }
     case IdempotencyBegin::started:
       break;
   }
-  bool recorded = false;
-  Context context{request, &caller, params, [&](const std::string& object_id) {
-                    services_.idempotency.set_recovery_point(caller.api_key_id, key, object_id);
-                    recorded = true;
-                  }};
+  // A retry after a failure or a crash: the object the earlier attempt created carries the key.
+  if (auto earlier = created_earlier(caller, key, route)) {
+    services_.idempotency.finish(caller.api_key_id, key,
+                                 {earlier->status, earlier->content_type, earlier->body});
+    return *earlier;
+  }
+  Context context{request, &caller, params, key};
   runtime::HttpResponse response;
   try {
     response = dispatch(route, context);
   } catch (...) {
-    // Nothing durable happened yet: let a retry execute. Otherwise the claim expires into recovery.
-    if (!recorded) services_.idempotency.abandon(caller.api_key_id, key);
+    services_.idempotency.abandon(caller.api_key_id, key);
     throw;
   }
-  if (is_transient(response) && !recorded) {
+  // A failure that may pass is not kept: the retry runs again, and finds what this attempt created, if
+  // anything, through the key.
+  if (is_transient(response, static_cast<RouteId>(route))) {
     services_.idempotency.abandon(caller.api_key_id, key);
   } else {
     services_.idempotency.finish(caller.api_key_id, key,
                                  {response.status, response.content_type, response.body});
   }
   return response;
+}
+
+std::optional<runtime::HttpResponse> Api::created_earlier(const Caller& caller, const std::string& key,
+                                                          std::size_t route) {
+  // Answered as the first attempt would have been: a failed object comes back as its failure.
+  if (static_cast<RouteId>(route) == RouteId::create_intent) {
+    const std::optional<PaymentIntent> intent = services_.payments.intent_created_with(caller, key);
+    if (!intent) return std::nullopt;
+    if (intent->status != IntentStatus::failed) return json_response(201, intent_json(*intent));
+    const ErrorCode code = intent->failure_code == "processor_unavailable" ? ErrorCode::processor_unavailable
+                           : intent->failure_code == "processor_error"     ? ErrorCode::processor_error
+                                                                           : ErrorCode::card_declined;
+    return error_response({code, "this payment failed (" + intent->failure_code + "); start a new one", ""},
+                          &*intent);
+  }
+  if (static_cast<RouteId>(route) == RouteId::create_refund) {
+    const std::optional<Refund> refund = services_.payments.refund_created_with(caller, key);
+    if (!refund) return std::nullopt;
+    if (refund->status != RefundStatus::failed) return json_response(201, refund_json(*refund));
+    return error_response(
+        {ErrorCode::processor_declined, "this refund failed (" + refund->failure_code + ")", ""}, nullptr,
+        &*refund);
+  }
+  return std::nullopt;
 }
 
 runtime::HttpResponse Api::dispatch(std::size_t route, Context& context) {
@@ -309,7 +330,8 @@ runtime::HttpResponse Api::dispatch(std::size_t route, Context& context) {
     case RouteId::create_intent: {
       auto command = parse_create_intent(body);
       if (!command.ok()) return error_response(command.error());
-      return intent_answer(services_.payments.create(caller, command.value(), context.on_recorded), 201);
+      command->idempotency_key = context.idempotency_key;
+      return intent_answer(services_.payments.create(caller, command.value()), 201);
     }
     case RouteId::list_intents: {
       auto filter = parse_intent_filter(context.request.query());
@@ -338,6 +360,7 @@ runtime::HttpResponse Api::dispatch(std::size_t route, Context& context) {
     case RouteId::create_refund: {
       auto command = parse_refund(body);
       if (!command.ok()) return error_response(command.error());
+      command->idempotency_key = context.idempotency_key;
       const RefundOutcome outcome = services_.payments.refund(caller, command.value());
       if (outcome.error)
         return error_response(*outcome.error, nullptr, outcome.refund ? &*outcome.refund : nullptr);

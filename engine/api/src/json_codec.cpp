@@ -184,6 +184,7 @@ Result<CreateIntentCommand, ApiError> parse_create_intent(std::string_view body)
       .metadata_json = std::move(metadata.value()),
       .confirm = confirm,
       .payment_method = std::move(payment_method).value(),
+      .idempotency_key = {},
   };
 }
 
@@ -285,7 +286,7 @@ Result<RefundCommand, ApiError> parse_refund(std::string_view body) {
   auto metadata = metadata_member(object);
   if (!metadata.ok()) return fail(metadata.error());
   return RefundCommand{*intent.value(), amount.value(), reason.value().value_or(""),
-                       std::move(metadata.value())};
+                       std::move(metadata.value()), ""};
 }
 
 Result<WebhookEndpointCommand, ApiError> parse_webhook_endpoint(std::string_view body) {

@@ -93,8 +93,7 @@ std::optional<ApiError> PaymentService::check_payable(const PaymentIntent& inten
   return std::nullopt;
 }
 
-IntentOutcome PaymentService::create(const Caller& caller, const CreateIntentCommand& command,
-                                     const std::function<void(const std::string&)>& on_recorded) {
+IntentOutcome PaymentService::create(const Caller& caller, const CreateIntentCommand& command) {
   if (auto error = validate(command)) return {std::nullopt, std::move(error)};
   if (!caller.may_charge(command.facility, command.procedure)) {
     const std::string target =
@@ -135,6 +134,7 @@ IntentOutcome PaymentService::create(const Caller& caller, const CreateIntentCom
       .failure_code = {},
       .failure_message = {},
       .cancellation_reason = {},
+      .idempotency_key = command.idempotency_key,
       .business_date = std::nullopt,
       .created_at = clock_.now(),
   };
@@ -146,7 +146,6 @@ IntentOutcome PaymentService::create(const Caller& caller, const CreateIntentCom
     intent.processor = processor->id();
   }
   store_.insert_intent(intent);
-  if (on_recorded) on_recorded(intent.id);
   IntentOutcome outcome;
   if (command.confirm) submit(intent, *processor, command.payment_method, outcome);
   outcome.intent = std::move(intent);
@@ -325,6 +324,7 @@ RefundOutcome PaymentService::refund(const Caller& caller, const RefundCommand& 
                 .processor_reference = {},
                 .failure_code = {},
                 .failure_message = {},
+                .idempotency_key = command.idempotency_key,
                 .business_date = std::nullopt,
                 .created_at = clock_.now()};
   Yen available{0};
@@ -359,7 +359,8 @@ RefundOutcome PaymentService::refund(const Caller& caller, const RefundCommand& 
     journal = std::move(built).value();
   } else {
     refund.status = RefundStatus::failed;
-    refund.failure_code = result.outcome == adapters::ChargeOutcome::declined   ? result.decline_code
+    const std::string declined_code = result.decline_code.empty() ? "refund_declined" : result.decline_code;
+    refund.failure_code = result.outcome == adapters::ChargeOutcome::declined   ? declined_code
                           : result.outcome == adapters::ChargeOutcome::rejected ? "processor_error"
                                                                                 : "processor_unavailable";
     refund.failure_message = result.message;
@@ -394,6 +395,15 @@ RefundOutcome PaymentService::retrieve_refund(const Caller& caller, const std::s
     return {std::nullopt, ApiError{ErrorCode::refund_not_found, "no refund '" + id + "'", "id"}};
   }
   return {std::move(refund), std::nullopt};
+}
+
+std::optional<PaymentIntent> PaymentService::intent_created_with(const Caller& caller,
+                                                                 const std::string& key) {
+  return store_.find_intent_by_idempotency_key(caller.api_key_id, key);
+}
+
+std::optional<Refund> PaymentService::refund_created_with(const Caller& caller, const std::string& key) {
+  return store_.find_refund_by_idempotency_key(caller.api_key_id, key);
 }
 
 Result<IntentPage, ApiError> PaymentService::list(const Caller& caller, IntentFilter filter) {

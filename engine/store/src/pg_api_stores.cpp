@@ -69,9 +69,9 @@ IdempotencyRecord PgIdempotencyStore::begin(const std::string& owner, const std:
       return record;
     }
     const pqxx::result rows = tx.exec_params(
-        "select request_fingerprint, state, coalesce(recovery_point, ''), coalesce(response_status, 0),"
-        " coalesce(response_content_type, ''), coalesce(response_body, ''),"
-        " updated_at < now() - make_interval(secs => $3)"
+        "select request_fingerprint, state, coalesce(response_status, 0), coalesce(response_content_type, "
+        "''),"
+        " coalesce(response_body, ''), updated_at < now() - make_interval(secs => $3)"
         " from idempotency_keys where api_key_id = $1 and key = $2 for update",
         owner, key, static_cast<std::int64_t>(kIdempotencyLease.count()));
     const pqxx::row row = rows[0];
@@ -79,30 +79,16 @@ IdempotencyRecord PgIdempotencyStore::begin(const std::string& owner, const std:
       record.outcome = IdempotencyBegin::mismatch;
     } else if (row[1].as<std::string>() == "done") {
       record.outcome = IdempotencyBegin::replay;
-      record.response = {row[3].as<unsigned>(), row[4].as<std::string>(), row[5].as<std::string>()};
-    } else if (!row[6].as<bool>()) {
+      record.response = {row[2].as<unsigned>(), row[3].as<std::string>(), row[4].as<std::string>()};
+    } else if (!row[5].as<bool>()) {
       record.outcome = IdempotencyBegin::in_flight;
     } else {
       // The first request died mid-way: this one takes the claim over.
       tx.exec_params("update idempotency_keys set updated_at = now() where api_key_id = $1 and key = $2",
                      owner, key);
-      record.recovery_point = row[2].as<std::string>();
-      record.outcome = record.recovery_point.empty() ? IdempotencyBegin::started : IdempotencyBegin::recover;
     }
     tx.commit();
     return record;
-  });
-}
-
-void PgIdempotencyStore::set_recovery_point(const std::string& owner, const std::string& key,
-                                            const std::string& object_id) {
-  with_connection(pool_, [&](pqxx::connection& connection) {
-    pqxx::work tx(connection);
-    tx.exec_params(
-        "update idempotency_keys set recovery_point = $3, updated_at = now() where api_key_id = $1 and key = "
-        "$2",
-        owner, key, object_id);
-    tx.commit();
   });
 }
 
@@ -171,6 +157,12 @@ bool PgWebhookEndpointStore::disable_endpoint(const std::string& owner, const st
     const pqxx::result updated = tx.exec_params(
         "update webhook_endpoints set enabled = false where id = $1 and api_key_id = $2 and enabled", id,
         owner);
+    if (updated.affected_rows() != 1) return false;  // not there, or not the caller's
+    // What was still queued for it is given up, visibly, rather than sent to an endpoint that is gone.
+    tx.exec_params(
+        "update webhook_deliveries set state = 'dead', last_error = 'the endpoint was deleted'"
+        " where endpoint_id = $1 and state = 'pending'",
+        id);
     tx.commit();
     return updated.affected_rows() == 1;
   });
@@ -228,11 +220,11 @@ std::vector<DueDelivery> claim_due_deliveries(ledger::pg::ConnectionPool& pool, 
         "   order by next_attempt_at limit $1 for update skip locked)"
         " update webhook_deliveries d set next_attempt_at = now() + make_interval(secs => $2)"
         " from due, webhook_events e, webhook_endpoints w"
-        " where d.id = due.id and e.id = d.event_id and w.id = d.endpoint_id"
+        " where d.id = due.id and e.id = d.event_id and w.id = d.endpoint_id and w.enabled"
         " returning d.id, e.id, e.type, e.object_type, e.object_id,"
         "  to_char(e.created_at at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), w.url, w.secret, "
         "d.attempts,"
-        "  extract(epoch from now() - e.created_at)::bigint",
+        "  extract(epoch from now() - d.created_at)::bigint",
         static_cast<std::int64_t>(limit), static_cast<std::int64_t>(lease.count()));
     tx.commit();
     std::vector<DueDelivery> due;
@@ -292,8 +284,10 @@ std::vector<DeliveryInfo> undelivered(pqxx::connection& connection, std::size_t 
 std::size_t resend(pqxx::connection& connection, const std::string& delivery_or_event_id) {
   pqxx::work tx(connection);
   const pqxx::result updated = tx.exec_params(
-      "update webhook_deliveries set state = 'pending', next_attempt_at = now()"
-      " where event_id = $1 or id::text = $1",
+      "update webhook_deliveries set state = 'pending', next_attempt_at = now(), attempts = 0, created_at = "
+      "now()"
+      " where (event_id = $1 or id::text = $1)"
+      "   and endpoint_id in (select id from webhook_endpoints where enabled)",
       delivery_or_event_id);
   tx.commit();
   return static_cast<std::size_t>(updated.affected_rows());

@@ -67,6 +67,7 @@ PaymentIntent intent_from_row(const pqxx::row& row) {
       .failure_code = row[15].as<std::string>(),
       .failure_message = row[16].as<std::string>(),
       .cancellation_reason = row[17].as<std::string>(),
+      .idempotency_key = {},
       .business_date = row[18].is_null() ? std::nullopt : ledger::parse_date(row[18].as<std::string>()),
       .created_at = from_epoch_micros(row[19].as<std::int64_t>()),
   };
@@ -90,6 +91,7 @@ Refund refund_from_row(const pqxx::row& row) {
       .processor_reference = row[7].as<std::string>(),
       .failure_code = row[8].as<std::string>(),
       .failure_message = row[9].as<std::string>(),
+      .idempotency_key = {},
       .business_date = row[10].is_null() ? std::nullopt : ledger::parse_date(row[10].as<std::string>()),
       .created_at = from_epoch_micros(row[11].as<std::int64_t>()),
   };
@@ -134,19 +136,24 @@ CatalogLookup PgPaymentStore::lookup_catalog(const FeeCode& fee_code,
 void PgPaymentStore::insert_intent(const PaymentIntent& intent) {
   with_connection(pool_, [&](pqxx::connection& connection) {
     pqxx::work tx(connection);
-    tx.exec_params(
-        "insert into payment_intents (id, api_key_id, status, means, amount_yen, amount_captured_yen, "
-        "currency,"
-        " fee_code, facility_id, procedure_id, capture_method, description, metadata, processor_id, "
-        "created_at,"
-        " updated_at)"
-        " values ($1, $2, $3, $4, $5, $6, 'JPY', $7, $8, $9, $10, $11, $12::jsonb, $13,"
-        " to_timestamp($14::bigint / 1000000.0), now())",
-        intent.id, nonempty(intent.owner), std::string(to_string(intent.status)),
-        std::string(to_string(intent.means)), intent.amount.value(), intent.amount_captured.value(),
-        intent.fee_code.str(), optional_text(intent.facility), optional_text(intent.procedure),
-        std::string(to_string(intent.capture_method)), nonempty(intent.description), intent.metadata_json,
-        optional_text(intent.processor), timestamp_param(intent.created_at));
+    try {
+      tx.exec_params(
+          "insert into payment_intents (id, api_key_id, status, means, amount_yen, amount_captured_yen, "
+          "currency,"
+          " fee_code, facility_id, procedure_id, capture_method, description, metadata, processor_id, "
+          "created_at,"
+          " updated_at, idempotency_key)"
+          " values ($1, $2, $3, $4, $5, $6, 'JPY', $7, $8, $9, $10, $11, $12::jsonb, $13,"
+          " to_timestamp($14::bigint / 1000000.0), now(), $15)",
+          intent.id, nonempty(intent.owner), std::string(to_string(intent.status)),
+          std::string(to_string(intent.means)), intent.amount.value(), intent.amount_captured.value(),
+          intent.fee_code.str(), optional_text(intent.facility), optional_text(intent.procedure),
+          std::string(to_string(intent.capture_method)), nonempty(intent.description), intent.metadata_json,
+          optional_text(intent.processor), timestamp_param(intent.created_at),
+          nonempty(intent.idempotency_key));
+    } catch (const pqxx::unique_violation&) {
+      throw ConcurrentUpdate("a request with the same Idempotency-Key created a payment intent first");
+    }
     tx.exec_params(
         "insert into payment_intent_events (payment_intent_id, from_status, to_status, detail)"
         " values ($1, null, $2, 'created')",
@@ -192,6 +199,32 @@ std::optional<PaymentIntent> PgPaymentStore::find_intent(const std::string& id) 
         tx.exec_params(std::string("select ") + kIntentColumns + " from payment_intents where id = $1", id);
     if (rows.empty()) return std::nullopt;
     return intent_from_row(rows[0]);
+  });
+}
+
+std::optional<PaymentIntent> PgPaymentStore::find_intent_by_idempotency_key(const std::string& owner,
+                                                                            const std::string& key) {
+  return with_connection(pool_, [&](pqxx::connection& connection) -> std::optional<PaymentIntent> {
+    pqxx::read_transaction tx(connection);
+    const pqxx::result rows =
+        tx.exec_params(std::string("select ") + kIntentColumns +
+                           " from payment_intents where api_key_id = $1 and idempotency_key = $2",
+                       owner, key);
+    if (rows.empty()) return std::nullopt;
+    return intent_from_row(rows[0]);
+  });
+}
+
+std::optional<Refund> PgPaymentStore::find_refund_by_idempotency_key(const std::string& owner,
+                                                                     const std::string& key) {
+  return with_connection(pool_, [&](pqxx::connection& connection) -> std::optional<Refund> {
+    pqxx::read_transaction tx(connection);
+    const pqxx::result rows =
+        tx.exec_params(std::string("select ") + kRefundColumns +
+                           " from refunds where api_key_id = $1 and idempotency_key = $2",
+                       owner, key);
+    if (rows.empty()) return std::nullopt;
+    return refund_from_row(rows[0]);
   });
 }
 
@@ -243,12 +276,18 @@ RefundReservation PgPaymentStore::reserve_refund(Refund& refund, Yen& available)
     available = Yen(rows[0][1].as<std::int64_t>());
     if (refund.amount.is_zero()) refund.amount = available;
     if (!refund.amount.is_positive() || refund.amount > available) return RefundReservation::exceeds;
-    tx.exec_params(
-        "insert into refunds (id, payment_intent_id, api_key_id, amount_yen, status, reason, metadata, "
-        "created_at)"
-        " values ($1, $2, $3, $4, 'pending', $5, $6::jsonb, to_timestamp($7::bigint / 1000000.0))",
-        refund.id, refund.payment_intent_id, nonempty(refund.owner), refund.amount.value(),
-        nonempty(refund.reason), refund.metadata_json, timestamp_param(refund.created_at));
+    try {
+      tx.exec_params(
+          "insert into refunds (id, payment_intent_id, api_key_id, amount_yen, status, reason, metadata, "
+          "created_at,"
+          " idempotency_key)"
+          " values ($1, $2, $3, $4, 'pending', $5, $6::jsonb, to_timestamp($7::bigint / 1000000.0), $8)",
+          refund.id, refund.payment_intent_id, nonempty(refund.owner), refund.amount.value(),
+          nonempty(refund.reason), refund.metadata_json, timestamp_param(refund.created_at),
+          nonempty(refund.idempotency_key));
+    } catch (const pqxx::unique_violation&) {
+      throw ConcurrentUpdate("a request with the same Idempotency-Key created a refund first");
+    }
     tx.commit();
     return RefundReservation::reserved;
   });

@@ -89,6 +89,7 @@ class Api {
                                          std::string_view key, std::size_t route,
                                          const std::map<std::string, std::string>& params);
   runtime::HttpResponse dispatch(std::size_t route, Context& context);
+  std::optional<runtime::HttpResponse> created_earlier(const Caller& caller, const std::string& key, std::size_t route);
   void run_blocking(runtime::Responder respond, std::function<runtime::HttpResponse()> work);
 
   ApiServices services_;

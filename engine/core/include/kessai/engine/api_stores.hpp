@@ -30,16 +30,17 @@ enum class IdempotencyBegin : std::uint8_t {
   replay = 2,     // a finished response exists: send it again
   mismatch = 3,   // the key was used with other parameters
   in_flight = 4,  // another request with this key is executing
-  recover = 5,    // an earlier request died after recording its result: continue from the recovery point
 };
 
+// An earlier request that died is taken over (started) once its lease has run out; objects it had
+// created carry the key themselves, so the retry finds them instead of creating them again.
 struct IdempotencyRecord {
   IdempotencyBegin outcome = IdempotencyBegin::started;
-  StoredResponse response;     // with replay
-  std::string recovery_point;  // with recover: the id of the object the earlier request created
+  StoredResponse response;  // with replay
 };
 
-inline constexpr std::chrono::seconds kIdempotencyLease{60};    // an in-flight claim older is abandoned
+// An in-flight claim older than this is taken to be dead; above every processor timeout (capped at 50 s).
+inline constexpr std::chrono::seconds kIdempotencyLease{60};
 inline constexpr std::chrono::hours kIdempotencyRetention{48};  // kept at least 24 h, as promised
 
 class IdempotencyStore {
@@ -47,8 +48,6 @@ class IdempotencyStore {
   virtual ~IdempotencyStore() = default;
   virtual IdempotencyRecord begin(const std::string& owner, const std::string& key,
                                   const std::string& fingerprint) = 0;
-  virtual void set_recovery_point(const std::string& owner, const std::string& key,
-                                  const std::string& object_id) = 0;
   virtual void finish(const std::string& owner, const std::string& key, const StoredResponse& response) = 0;
   // Forgets the claim, so a retry executes afresh (the request failed before doing anything durable).
   virtual void abandon(const std::string& owner, const std::string& key) = 0;

@@ -78,6 +78,7 @@ struct PaymentIntent {
   std::string failure_code;
   std::string failure_message;
   std::string cancellation_reason;
+  std::string idempotency_key;  // of the request that created it, if it sent one; never shown
   std::optional<std::chrono::year_month_day> business_date;  // of the capture, Asia/Tokyo
   std::chrono::system_clock::time_point created_at;
 };
@@ -110,6 +111,7 @@ struct Refund {
   std::string processor_reference;
   std::string failure_code;
   std::string failure_message;
+  std::string idempotency_key;
   std::optional<std::chrono::year_month_day> business_date;
   std::chrono::system_clock::time_point created_at;
 };

@@ -36,6 +36,7 @@ struct CreateIntentCommand {
   std::string metadata_json = "{}";
   bool confirm = false;
   PaymentMethod payment_method;
+  std::string idempotency_key;  // stored on the intent in the same transaction
 };
 
 struct RefundCommand {
@@ -43,6 +44,7 @@ struct RefundCommand {
   std::optional<Yen> amount;  // default: all that is still refundable
   std::string reason;
   std::string metadata_json = "{}";
+  std::string idempotency_key;  // stored on the refund in the same transaction
 };
 
 // Which processor takes a means. Per-facility routing, brands and fallback grow here.
@@ -74,9 +76,7 @@ class PaymentService {
                  BusinessDay business_day)
       : store_(store), router_(router), clock_(clock), ids_(ids), business_day_(business_day) {}
 
-  // on_recorded is told the new intent's id as soon as it is durable (idempotency recovery point).
-  IntentOutcome create(const Caller& caller, const CreateIntentCommand& command,
-                       const std::function<void(const std::string&)>& on_recorded = {});
+  IntentOutcome create(const Caller& caller, const CreateIntentCommand& command);
   IntentOutcome confirm(const Caller& caller, const std::string& id, const PaymentMethod& method);
   IntentOutcome capture(const Caller& caller, const std::string& id, std::optional<Yen> amount);
   IntentOutcome cancel(const Caller& caller, const std::string& id, std::optional<CancellationReason> reason);
@@ -84,6 +84,9 @@ class PaymentService {
   IntentOutcome retrieve(const Caller& caller, const std::string& id);
   RefundOutcome retrieve_refund(const Caller& caller, const std::string& id);
   Result<IntentPage, ApiError> list(const Caller& caller, IntentFilter filter);
+  // What an earlier request with this Idempotency-Key created, for a retry that took its claim over.
+  std::optional<PaymentIntent> intent_created_with(const Caller& caller, const std::string& key);
+  std::optional<Refund> refund_created_with(const Caller& caller, const std::string& key);
 
  private:
   std::optional<ApiError> validate(const CreateIntentCommand& command) const;

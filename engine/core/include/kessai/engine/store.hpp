@@ -60,7 +60,8 @@ class PaymentStore {
 
   virtual CatalogLookup lookup_catalog(const FeeCode& fee_code, const std::optional<FacilityId>& facility,
                                        const std::optional<ProcedureId>& procedure) = 0;
-  // Inserts a new intent and its first event, in one transaction.
+  // Inserts a new intent and its first event, in one transaction. Throws ConcurrentUpdate when another
+  // request with the same Idempotency-Key created one first.
   virtual void insert_intent(const PaymentIntent& intent) = 0;
   // Writes the intent's new state, its history, the journal when the transition moves money, and the
   // webhook event the new status announces — all in one transaction. Throws ConcurrentUpdate when the
@@ -68,6 +69,11 @@ class PaymentStore {
   virtual void record_transition(const PaymentIntent& intent, IntentStatus from,
                                  const std::optional<ledger::Journal>& journal, std::string_view detail) = 0;
   virtual std::optional<PaymentIntent> find_intent(const std::string& id) = 0;
+  // The intent / refund a request with this Idempotency-Key created, if any.
+  virtual std::optional<PaymentIntent> find_intent_by_idempotency_key(const std::string& owner,
+                                                                      const std::string& key) = 0;
+  virtual std::optional<Refund> find_refund_by_idempotency_key(const std::string& owner,
+                                                               const std::string& key) = 0;
   virtual IntentPage list_intents(const IntentFilter& filter) = 0;
 
   // Locks the intent and records the refund pending if the amount still fits; `available` gets what

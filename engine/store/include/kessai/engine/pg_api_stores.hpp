@@ -24,8 +24,6 @@ class PgIdempotencyStore final : public IdempotencyStore {
   explicit PgIdempotencyStore(ledger::pg::ConnectionPool& pool) : pool_(pool) {}
   IdempotencyRecord begin(const std::string& owner, const std::string& key,
                           const std::string& fingerprint) override;
-  void set_recovery_point(const std::string& owner, const std::string& key,
-                          const std::string& object_id) override;
   void finish(const std::string& owner, const std::string& key, const StoredResponse& response) override;
   void abandon(const std::string& owner, const std::string& key) override;
   std::size_t purge_older_than(std::chrono::hours age) override;
@@ -85,7 +83,7 @@ struct DueDelivery {
   std::string url;
   std::string secret;
   int attempts = 0;
-  std::int64_t age_seconds = 0;  // since the event was created
+  std::int64_t age_seconds = 0;  // since the delivery was queued (or re-queued by hand)
 };
 
 // Claims up to `limit` due deliveries for `lease` (other dispatchers skip them meanwhile).
@@ -109,7 +107,8 @@ struct DeliveryInfo {
 };
 // Deliveries not delivered (pending or dead), oldest first.
 std::vector<DeliveryInfo> undelivered(pqxx::connection& connection, std::size_t limit);
-// Puts a delivery (or every delivery of an event) back in the queue, due now; returns how many.
+// Puts a delivery (or every delivery of an event) back in the queue, due now, with a fresh retry window;
+// returns how many. Deliveries to deleted endpoints stay as they are.
 std::size_t resend(pqxx::connection& connection, const std::string& delivery_or_event_id);
 
 }  // namespace kessai::engine

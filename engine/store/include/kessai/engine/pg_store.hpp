@@ -19,6 +19,9 @@ class PgPaymentStore final : public PaymentStore {
   void record_transition(const PaymentIntent& intent, IntentStatus from,
                          const std::optional<ledger::Journal>& journal, std::string_view detail) override;
   std::optional<PaymentIntent> find_intent(const std::string& id) override;
+  std::optional<PaymentIntent> find_intent_by_idempotency_key(const std::string& owner,
+                                                              const std::string& key) override;
+  std::optional<Refund> find_refund_by_idempotency_key(const std::string& owner, const std::string& key) override;
   IntentPage list_intents(const IntentFilter& filter) override;
   RefundReservation reserve_refund(Refund& refund, Yen& available) override;
   void record_refund(const Refund& refund, const std::optional<ledger::Journal>& journal) override;
