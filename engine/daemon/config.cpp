@@ -115,7 +115,7 @@ std::optional<Error> read_processors(const toml::table& root, Config& config) {
     adapters::ProcessorConfig processor{.id = *id, .kind = kind, .url = url};
     std::int64_t connect_ms = processor.connect_timeout.count();
     std::int64_t request_ms = processor.request_timeout.count();
-    if (auto e = read_count(*table, "connect_timeout_ms", where, connect_ms, 1, 60'000)) return e;
+    if (auto e = read_count(*table, "connect_timeout_ms", where, connect_ms, 1, 10'000)) return e;
     // Below the idempotency lease (60 s), so a retry never takes over a request still waiting on a processor.
     if (auto e = read_count(*table, "request_timeout_ms", where, request_ms, 1, 50'000)) return e;
     processor.connect_timeout = std::chrono::milliseconds(connect_ms);

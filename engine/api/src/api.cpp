@@ -45,7 +45,7 @@ constexpr std::array<RouteInfo, 14> kRoutes{{
     {"DELETE", "/v1/webhook_endpoints/{id}"},
 }};
 
-bool is_public(RouteId route) {
+[[maybe_unused]] bool is_public(RouteId route) {
   return route == RouteId::healthz || route == RouteId::readyz || route == RouteId::openapi;
 }
 
@@ -311,9 +311,10 @@ std::optional<runtime::HttpResponse> Api::created_earlier(const Caller& caller, 
     const std::optional<Refund> refund = services_.payments.refund_created_with(caller, key);
     if (!refund) return std::nullopt;
     if (refund->status != RefundStatus::failed) return json_response(201, refund_json(*refund));
-    return error_response(
-        {ErrorCode::processor_declined, "this refund failed (" + refund->failure_code + ")", ""}, nullptr,
-        &*refund);
+    const ErrorCode code = refund->failure_code == "processor_unavailable" ? ErrorCode::processor_unavailable
+                           : refund->failure_code == "processor_error"     ? ErrorCode::processor_error
+                                                                           : ErrorCode::processor_declined;
+    return error_response({code, "this refund failed (" + refund->failure_code + ")", ""}, nullptr, &*refund);
   }
   return std::nullopt;
 }

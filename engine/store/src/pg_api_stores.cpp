@@ -216,8 +216,11 @@ std::vector<DueDelivery> claim_due_deliveries(ledger::pg::ConnectionPool& pool, 
   return with_connection(pool, [&](pqxx::connection& connection) {
     pqxx::work tx(connection);
     const pqxx::result rows = tx.exec_params(
-        "with due as (select id from webhook_deliveries where state = 'pending' and next_attempt_at <= now()"
-        "   order by next_attempt_at limit $1 for update skip locked)"
+        // Only deliveries to live endpoints of unrevoked keys are picked, so others can never fill a batch.
+        "with due as (select d.id from webhook_deliveries d join webhook_endpoints w on w.id = d.endpoint_id"
+        "   join api_keys k on k.id = w.api_key_id"
+        "   where d.state = 'pending' and d.next_attempt_at <= now() and w.enabled and k.revoked_at is null"
+        "   order by d.next_attempt_at limit $1 for update of d skip locked)"
         " update webhook_deliveries d set next_attempt_at = now() + make_interval(secs => $2)"
         " from due, webhook_events e, webhook_endpoints w"
         " where d.id = due.id and e.id = d.event_id and w.id = d.endpoint_id and w.enabled"
@@ -243,7 +246,7 @@ void mark_delivered(ledger::pg::ConnectionPool& pool, std::int64_t delivery_id, 
     pqxx::work tx(connection);
     tx.exec_params(
         "update webhook_deliveries set state = 'delivered', attempts = attempts + 1, last_status = $2,"
-        " last_error = null, delivered_at = now() where id = $1",
+        " last_error = null, delivered_at = now() where id = $1 and state = 'pending'",
         delivery_id, static_cast<int>(status));
     tx.commit();
   });
@@ -256,7 +259,8 @@ void mark_failed(ledger::pg::ConnectionPool& pool, std::int64_t delivery_id, uns
     tx.exec_params(
         "update webhook_deliveries set attempts = attempts + 1, last_status = nullif($2, 0), last_error = $3,"
         " state = case when $4::bigint is null then 'dead' else 'pending' end,"
-        " next_attempt_at = now() + make_interval(secs => coalesce($4::bigint, 0)) where id = $1",
+        " next_attempt_at = now() + make_interval(secs => coalesce($4::bigint, 0))"
+        " where id = $1 and state = 'pending'",
         delivery_id, static_cast<int>(status), error,
         retry_in ? std::optional<std::int64_t>(retry_in->count()) : std::nullopt);
     tx.commit();

@@ -109,8 +109,9 @@ void emit_event(pqxx::work& tx, const std::string& owner, std::string_view type,
                 const std::string& object_id) {
   if (owner.empty()) return;
   tx.exec_params(
-      "with subscribed as (select id from webhook_endpoints where api_key_id = $1 and enabled and $2 = "
-      "any(events)),"
+      // Endpoints of a revoked key get nothing more.
+      "with subscribed as (select w.id from webhook_endpoints w join api_keys k on k.id = w.api_key_id"
+      "   where w.api_key_id = $1 and w.enabled and k.revoked_at is null and $2 = any(w.events)),"
       " event as (insert into webhook_events (id, api_key_id, type, object_type, object_id)"
       "  select 'evt_' || replace(gen_random_uuid()::text, '-', ''), $1, $2, $3, $4"
       "  where exists (select 1 from subscribed) returning id)"
