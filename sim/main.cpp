@@ -41,6 +41,21 @@ std::optional<std::string> parse_sim_options(const std::vector<std::string>& arg
           options.latency_ms > 600'000) {
         return "--latency-ms must be a whole number from 0 to 600000";
       }
+    } else if (flag == "--fail-rate" || flag == "--slow-answer-rate" || flag == "--lost-response-rate") {
+      char* end = nullptr;
+      const double rate = std::strtod(value.c_str(), &end);
+      if (end != value.c_str() + value.size() || rate < 0.0 || rate > 1.0)
+        return flag + " must be a number from 0 to 1";
+      (flag == "--fail-rate"          ? options.faults.unavailable
+       : flag == "--slow-answer-rate" ? options.faults.slow_answer
+                                      : options.faults.lost_response) = rate;
+    } else if (flag == "--slow-answer-ms") {
+      const auto [end, error] =
+          std::from_chars(value.data(), value.data() + value.size(), options.faults.slow_answer_ms);
+      if (error != std::errc{} || end != value.data() + value.size() || options.faults.slow_answer_ms < 0 ||
+          options.faults.slow_answer_ms > 600'000) {
+        return "--slow-answer-ms must be a whole number from 0 to 600000";
+      }
     } else {
       return "unknown option " + flag;
     }
@@ -64,6 +79,12 @@ constexpr std::string_view kUsage =
     "  --seed N              random seed, for exact replays (default 1)\n"
     "  --decline-rate R      share of otherwise good payments declined, 0..1 (default 0)\n"
     "  --latency-ms N        delay before every answer (default 0)\n"
+    "faults, each a share 0..1 of the requests that change something (POST), drawn from --seed:\n"
+    "  --fail-rate R           answer 503 without doing anything\n"
+    "  --slow-answer-rate R    do it, but answer only after --slow-answer-ms (default 15000): the\n"
+    "                          caller times out not knowing the outcome\n"
+    "  --lost-response-rate R  do it, then close the connection without answering\n"
+    "inquiries (GET) always answer, as a real processor's status API does\n"
     "test card tokens: tok_visa (and any tok_…) approve; tok_decline, tok_insufficient_funds,\n"
     "tok_expired_card decline\n";
 

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "faults.hpp"
+
 namespace kessai::sim {
 
 struct SimOptions {
@@ -16,6 +18,7 @@ struct SimOptions {
   std::uint64_t seed = 1;
   double decline_rate = 0.0;  // 0..1, on top of the test tokens that always decline
   int latency_ms = 0;         // added before every answer
+  FaultRates faults;          // applied to requests that change something (POST)
 };
 
 // Parses "--flag value" pairs; returns an error message for anything unknown or malformed.

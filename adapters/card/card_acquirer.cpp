@@ -173,4 +173,43 @@ OperationResult CardAcquirer::refund(const RefundRequest& request) {
   return exchange("/v1/refunds", json::serialize(body), kRefundDone, request.payment_id);
 }
 
+InquiryResult interpret_inquiry_response(unsigned status, std::string_view body) {
+  InquiryResult result;
+  json::error_code ec;
+  const json::value parsed = json::parse(body, ec);
+  const json::value* data = !ec && parsed.is_object() ? parsed.as_object().if_contains("data") : nullptr;
+  if (status != 200 || data == nullptr || !data->is_array()) {
+    result.message = "unusable inquiry answer (HTTP " + std::to_string(status) + ")";
+    return result;
+  }
+  if (data->as_array().empty()) {
+    result.outcome = InquiryOutcome::not_found;
+    return result;
+  }
+  const json::value& first = data->as_array().front();
+  if (!first.is_object()) {
+    result.message = "unusable inquiry answer (not an object)";
+    return result;
+  }
+  const json::object& charge = first.as_object();
+  result.outcome = InquiryOutcome::found;
+  result.status = string_field(charge, "status");
+  result.processor_reference = string_field(charge, "id");
+  result.decline_code = string_field(charge, "decline_code");
+  if (const json::value* captured = charge.if_contains("amount_captured"); captured && captured->is_int64()) {
+    result.amount_captured = Yen(captured->as_int64());
+  }
+  return result;
+}
+
+InquiryResult CardAcquirer::inquire_charge(const std::string& payment_id) {
+  auto response = client_.request("GET", "/v1/charges?reference=" + payment_id);
+  if (!response.ok()) {
+    InquiryResult result;
+    result.message = response.error().message;
+    return result;
+  }
+  return interpret_inquiry_response(response->status, response->body);
+}
+
 }  // namespace kessai::adapters::card

@@ -20,6 +20,7 @@ class CardAcquirer final : public Processor {
   OperationResult capture(const CaptureRequest& request) override;
   OperationResult void_authorization(const VoidRequest& request) override;
   OperationResult refund(const RefundRequest& request) override;
+  InquiryResult inquire_charge(const std::string& payment_id) override;
 
  private:
   // One POST to the acquirer, its answer mapped by interpret_response; payment_id is for the logs.
@@ -42,5 +43,8 @@ OperationResult interpret_refund_response(unsigned status, std::string_view body
 
 // Exposed for unit tests: a failed exchange is not_sent only when the acquirer surely never saw it.
 OperationResult interpret_client_error(const runtime::ClientError& error);
+
+// Exposed for unit tests: an answer to GET /v1/charges?reference=… as an inquiry result.
+InquiryResult interpret_inquiry_response(unsigned status, std::string_view body);
 
 }  // namespace kessai::adapters::card

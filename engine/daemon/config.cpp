@@ -195,6 +195,15 @@ std::optional<Error> read_rest(const toml::table& root, Config& config) {
     config.webhook_give_up_after = std::chrono::hours(give_up);
     if (initial > max) return Error("webhooks.retry_initial_ms must not be above webhooks.retry_max_ms");
   }
+  if (const toml::table* payments = sub_table(root, "payments", error)) {
+    if (auto e = reject_unknown_keys(*payments, {"inquiry_after_ms", "inquiry_interval_ms"}, "[payments]"))
+      return e;
+    std::int64_t after = config.inquiry_after.count(), interval = config.inquiry_interval.count();
+    if (auto e = read_count(*payments, "inquiry_after_ms", "payments", after, 100, 3'600'000)) return e;
+    if (auto e = read_count(*payments, "inquiry_interval_ms", "payments", interval, 50, 600'000)) return e;
+    config.inquiry_after = std::chrono::milliseconds(after);
+    config.inquiry_interval = std::chrono::milliseconds(interval);
+  }
   if (!error.empty()) return error;
   return std::nullopt;
 }
@@ -207,7 +216,8 @@ Result<Config, std::string> load_config(const std::string& path) {
   if (!file.ok()) return fail(file.error());
   const toml::table& root = file.value();
   if (auto e = reject_unknown_keys(
-          root, {"server", "database", "business_day", "log", "processors", "routing", "webhooks"},
+          root,
+          {"server", "database", "business_day", "log", "processors", "routing", "webhooks", "payments"},
           "the top level")) {
     return fail(path + ": " + *e);
   }
@@ -223,6 +233,16 @@ Result<Config, std::string> load_config(const std::string& path) {
     const auto parsed = log::parse_level(level);
     if (!parsed) return fail(std::string("KESSAI_LOG_LEVEL must be debug, info, warn or error"));
     config.log_level = *parsed;
+  }
+  // An unknown outcome is asked about only after any request to a processor has surely ended; asking
+  // sooner could find "no such charge" for a request still on its way, and fail a payment that is charged.
+  for (const auto& processor : config.processors) {
+    if (config.inquiry_after <= processor.connect_timeout + processor.request_timeout) {
+      return fail(path + ": payments.inquiry_after_ms (" + std::to_string(config.inquiry_after.count()) +
+                  ") must be above processors '" + processor.id.str() +
+                  "' connect_timeout_ms + request_timeout_ms (" +
+                  std::to_string((processor.connect_timeout + processor.request_timeout).count()) + ")");
+    }
   }
   if (config.database_url.empty()) {
     return fail(std::string("no database: set KESSAI_DATABASE_URL or database.url in ") + path +

@@ -34,6 +34,9 @@ struct Config {
   std::chrono::milliseconds webhook_retry_initial{30'000};
   std::chrono::milliseconds webhook_retry_max{3'600'000};
   std::chrono::hours webhook_give_up_after{72};
+  // A payment whose outcome is unknown is asked about once this long has passed since it was sent.
+  std::chrono::milliseconds inquiry_after{30'000};
+  std::chrono::milliseconds inquiry_interval{5'000};
 };
 
 // Environment: KESSAI_DATABASE_URL (database.url), KESSAI_LISTEN (server.listen), KESSAI_LOG_LEVEL.

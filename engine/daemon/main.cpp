@@ -18,6 +18,7 @@
 #include "kessai/engine/pg_store.hpp"
 #include "kessai/ledger/pg/migrate.hpp"
 #include "kessai/runtime/http_server.hpp"
+#include "kessai/runtime/periodic_task.hpp"
 #include "webhook_dispatcher.hpp"
 
 namespace {
@@ -57,39 +58,6 @@ std::optional<Arguments> parse_arguments(int argc, char** argv) {
   if (arguments.config_path.empty()) return std::nullopt;
   return arguments;
 }
-
-// Housekeeping on its own thread: idempotency records past their retention are deleted.
-class Maintenance {
- public:
-  explicit Maintenance(kessai::engine::IdempotencyStore& idempotency)
-      : thread_([this, &idempotency] {
-          std::unique_lock lock(mutex_);
-          while (!stopping_) {
-            lock.unlock();
-            try {
-              idempotency.purge_older_than(kessai::engine::kIdempotencyRetention);
-            } catch (const std::exception& error) {
-              kessai::log::warn("idempotency_purge_failed", {{"error", error.what()}});
-            }
-            lock.lock();
-            wake_.wait_for(lock, std::chrono::minutes(10), [this] { return stopping_; });
-          }
-        }) {}
-  ~Maintenance() {
-    {
-      std::lock_guard lock(mutex_);
-      stopping_ = true;
-    }
-    wake_.notify_all();
-    thread_.join();
-  }
-
- private:
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stopping_ = false;
-  std::thread thread_;
-};
 
 // The schema must be migrated and the processors' accounts present before serving.
 std::optional<std::string> prepare_database(kessai::ledger::pg::ConnectionPool& pool,
@@ -205,7 +173,11 @@ int run(const Arguments& arguments) {
                               .retry_max = config.webhook_retry_max,
                               .give_up_after = config.webhook_give_up_after});
   dispatcher.start();
-  Maintenance maintenance(idempotency);
+  runtime::PeriodicTask purge("idempotency_purge", std::chrono::minutes(10), [&idempotency] {
+    idempotency.purge_older_than(engine::kIdempotencyRetention);
+  });
+  runtime::PeriodicTask resolver("payment_inquiry", config.inquiry_interval,
+                                 [&service, &config] { service.resolve_due(config.inquiry_after, 100); });
 
   runtime::ServerLimits limits;
   limits.body_bytes_max = config.body_bytes_max;

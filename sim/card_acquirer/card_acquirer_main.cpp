@@ -184,7 +184,7 @@ json::object list_json(json::array data) {
 class CardAcquirerSim {
  public:
   explicit CardAcquirerSim(const SimOptions& options)
-      : options_(options), book_(options.seed, options.decline_rate) {
+      : options_(options), book_(options.seed, options.decline_rate), faults_(options.faults, options.seed) {
     const std::filesystem::path dir(options.state_dir);
     std::filesystem::create_directories(dir);
     std::ifstream charge_lines(dir / "charges.jsonl");
@@ -195,6 +195,25 @@ class CardAcquirerSim {
                                   {"skipped_lines", std::uint64_t{load.skipped_lines}}});
     charges_journal_.open(dir / "charges.jsonl", std::ios::app);
     refunds_journal_.open(dir / "refunds.jsonl", std::ios::app);
+  }
+
+  // Applies the fault plan to requests that change something, then answers.
+  runtime::HttpResponse handle_with_faults(const runtime::HttpRequest& request) {
+    const Fault fault = request.method == "POST" ? faults_.next() : Fault::none;
+    if (fault == Fault::unavailable) {
+      log::info("fault_injected", {{"fault", "unavailable"}, {"path", request.path()}});
+      return reply(503,
+                   json::object{{"error", "unavailable"}, {"message", "temporarily unavailable; retry"}});
+    }
+    runtime::HttpResponse response = handle(request);
+    if (fault == Fault::slow_answer) {
+      log::info("fault_injected", {{"fault", "slow_answer"}, {"path", request.path()}});
+      std::this_thread::sleep_for(std::chrono::milliseconds(faults_.rates().slow_answer_ms));
+    } else if (fault == Fault::lost_response) {
+      log::info("fault_injected", {{"fault", "lost_response"}, {"path", request.path()}});
+      response.status = 0;
+    }
+    return response;
   }
 
   runtime::HttpResponse handle(const runtime::HttpRequest& request) {
@@ -350,6 +369,7 @@ class CardAcquirerSim {
 
   SimOptions options_;
   AcquirerBook book_;
+  FaultPlan faults_;
   std::mutex changes_mutex_;  // held from a book decision to its journal lines
   std::ofstream charges_journal_;
   std::ofstream refunds_journal_;
@@ -360,11 +380,13 @@ class CardAcquirerSim {
 int run_card_acquirer(const SimOptions& options) {
   log::configure("kessai-sim card-acquirer", log::Level::info);
   CardAcquirerSim sim(options);
-  runtime::WorkerPool workers(8, 10'000);
+  runtime::WorkerPool workers(32, 10'000);  // slow answers must not hold up the others
   runtime::HttpServer server(
       options.host, options.port, runtime::ServerLimits{},
       [&](runtime::HttpRequest request, runtime::Responder respond) {
-        auto job = [&sim, request = std::move(request), respond]() { respond(sim.handle(request)); };
+        auto job = [&sim, request = std::move(request), respond]() {
+          respond(sim.handle_with_faults(request));
+        };
         if (!workers.try_post(job)) respond(reply(503, json::object{{"error", "overloaded"}}));
       },
       1);

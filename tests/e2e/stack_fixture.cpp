@@ -37,11 +37,11 @@ Stack::~Stack() {
 
 void Stack::start_simulator() {
   std::filesystem::remove(dir + "/sim.port");
-  simulator = std::make_unique<ChildProcess>(
-      kBin + "/kessai-sim",
-      std::vector<std::string>{"card-acquirer", "--listen", "127.0.0.1:0", "--port-file", dir + "/sim.port",
-                               "--state-dir", dir + "/sim"},
-      std::vector<std::string>{}, dir + "/sim.log");
+  std::vector<std::string> args{"card-acquirer",   "--listen",    "127.0.0.1:0", "--port-file",
+                                dir + "/sim.port", "--state-dir", dir + "/sim"};
+  args.insert(args.end(), options.simulator_args.begin(), options.simulator_args.end());
+  simulator = std::make_unique<ChildProcess>(kBin + "/kessai-sim", args, std::vector<std::string>{},
+                                             dir + "/sim.log");
   const unsigned port = wait_for_port_file(dir + "/sim.port", std::chrono::seconds(30));
   INFO(simulator->log_tail());
   REQUIRE(port != 0);
@@ -56,6 +56,7 @@ void Stack::start_daemon() {
   config.replace(config.find("@CARD_ACQUIRER_URL@"), 19, sim_url);
   // A short timeout keeps the processor-down test quick.
   config.replace(config.find("request_timeout_ms = 10000"), 26, "request_timeout_ms = 3000");
+  config.replace(config.find("connect_timeout_ms = 2000"), 25, "connect_timeout_ms = 500");
   std::ofstream(dir + "/kessaid.toml") << config << "\n" << options.extra_config;
 
   std::filesystem::remove(dir + "/kessaid.port");

@@ -25,7 +25,8 @@ std::string must_run(const std::string& program, const std::vector<std::string>&
                      const std::string& db_url);
 
 struct StackOptions {
-  std::string extra_config;  // TOML appended to kessaid.toml
+  std::string extra_config;                 // TOML appended to kessaid.toml
+  std::vector<std::string> simulator_args;  // e.g. fault switches
 };
 
 struct Stack {

@@ -80,7 +80,7 @@ void wait_for_attempts(const Receiver& receiver, int count) {
 }
 
 testing::StackOptions fast_retries() {
-  return {"[webhooks]\npoll_interval_ms = 50\nretry_initial_ms = 100\nretry_max_ms = 200\n"};
+  return {"[webhooks]\npoll_interval_ms = 50\nretry_initial_ms = 100\nretry_max_ms = 200\n", {}};
 }
 
 struct WebhookStack : Stack {

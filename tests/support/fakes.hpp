@@ -30,7 +30,13 @@ class ScriptedProcessor final : public adapters::Processor {
     refunds.push_back(request);
     return next_operation;
   }
+  adapters::InquiryResult inquire_charge(const std::string& payment_id) override {
+    inquiries.push_back(payment_id);
+    return next_inquiry;
+  }
   adapters::ChargeResult next{adapters::ChargeOutcome::approved, "ch_1", "", ""};
+  adapters::InquiryResult next_inquiry{adapters::InquiryOutcome::unknown, "", "", "", Yen(0), "down"};
+  std::vector<std::string> inquiries;
   adapters::OperationResult next_operation{adapters::ChargeOutcome::approved, "op_1", "", ""};
   std::vector<adapters::ChargeRequest> requests;
   std::vector<adapters::CaptureRequest> captures;

@@ -83,6 +83,10 @@ TEST_CASE("config mistakes are reported with the key they concern") {
       Catch::Contains("cannot take qr payments"));
   CHECK_THAT(error_for("[server\n"), Catch::Contains("bad.toml:"));
   CHECK_THAT(error_for("[log]\nlevel = \"loud\"\n"), Catch::Contains("log.level"));
+  CHECK_THAT(
+      error_for("[database]\nurl = \"x\"\n[payments]\ninquiry_after_ms = 5000\n[[processors]]\nid = \"c\"\n"
+                "kind = \"card\"\nurl = \"http://h:1\"\n"),
+      Catch::Contains("payments.inquiry_after_ms"));
   CHECK_THAT(error_for(""), Catch::Contains("KESSAI_DATABASE_URL"));
 }
 

@@ -29,6 +29,17 @@ class MemoryStore final : public PaymentStore {
     const auto found = intents.find(id);
     return found == intents.end() ? std::nullopt : std::optional(found->second);
   }
+  std::vector<PaymentIntent> due_for_inquiry(std::chrono::milliseconds, std::size_t) override {
+    std::vector<PaymentIntent> due;
+    for (const auto& [id, intent] : intents) {
+      if (intent.status == IntentStatus::processing) due.push_back(intent);
+    }
+    return due;
+  }
+  void postpone_inquiry(const std::string& id, std::chrono::seconds, std::chrono::seconds) override {
+    ++postponed[id];
+  }
+  std::map<std::string, int> postponed;
   IntentPage list_intents(const IntentFilter& filter) override {
     IntentPage page;
     for (const auto& [id, intent] : intents) {
@@ -332,4 +343,49 @@ TEST_CASE_METHOD(Fixture, "an unpaid intent cannot be refunded") {
   CHECK(service.refund(caller, {id, std::nullopt, "", "{}", ""}).error->code ==
         ErrorCode::payment_intent_unexpected_state);
   CHECK(processor.refunds.empty());
+}
+
+TEST_CASE_METHOD(Fixture, "an unknown outcome asks the processor at once and records what it finds") {
+  processor.next = {adapters::ChargeOutcome::unknown, "", "", "lost"};
+  processor.next_inquiry = {adapters::InquiryOutcome::found, "captured", "ch_9", "", Yen(3000), ""};
+  const IntentOutcome outcome = service.create(caller, command());
+  CHECK_FALSE(outcome.error.has_value());
+  CHECK(outcome.intent->status == IntentStatus::succeeded);
+  CHECK(outcome.intent->processor_reference == "ch_9");
+  CHECK(store.journals.size() == 1);
+  CHECK(processor.inquiries.size() == 1);
+}
+
+TEST_CASE_METHOD(Fixture, "no record at the processor is final only for the background resolver") {
+  processor.next = {adapters::ChargeOutcome::unknown, "", "", "503"};
+  processor.next_inquiry = {adapters::InquiryOutcome::not_found, "", "", "", Yen(0), ""};
+  const IntentOutcome outcome = service.create(caller, command());
+  CHECK(outcome.intent->status == IntentStatus::processing);  // too soon to conclude in the request
+  CHECK(service.resolve_due(std::chrono::milliseconds(0), 10) == 1);
+  CHECK(store.intents.at(outcome.intent->id).status == IntentStatus::failed);
+  CHECK(store.intents.at(outcome.intent->id).failure_code == "processor_unavailable");
+  CHECK(store.journals.empty());
+}
+
+TEST_CASE_METHOD(Fixture, "an inquiry that fails is postponed, not guessed") {
+  processor.next = {adapters::ChargeOutcome::unknown, "", "", "timeout"};
+  const std::string id = service.create(caller, command()).intent->id;  // next_inquiry: unknown
+  CHECK(service.resolve_due(std::chrono::milliseconds(0), 10) == 0);
+  CHECK(store.postponed[id] == 1);
+  CHECK(store.intents.at(id).status == IntentStatus::processing);
+}
+
+TEST_CASE_METHOD(Fixture, "an authorization left uncaptured is captured, or voided when it cannot be") {
+  processor.next = {adapters::ChargeOutcome::unknown, "", "", "lost"};
+  processor.next_inquiry = {adapters::InquiryOutcome::found, "authorized", "ch_5", "", Yen(0), ""};
+  const IntentOutcome captured = service.create(caller, command());
+  CHECK(captured.intent->status == IntentStatus::succeeded);
+  CHECK(processor.captures.size() == 1);
+  CHECK(processor.voids.empty());
+
+  processor.next_operation = {adapters::ChargeOutcome::declined, "", "expired_authorization", ""};
+  const IntentOutcome voided = service.create(caller, command());
+  CHECK(voided.intent->status == IntentStatus::failed);
+  CHECK(processor.voids.size() == 1);
+  CHECK(store.journals.size() == 1);
 }

@@ -1,6 +1,8 @@
 #include "kessai/engine/payment_service.hpp"
 
+#include <array>
 #include <cassert>
+#include <thread>
 
 #include "kessai/ledger/posting_rules.hpp"
 #include "kessai/runtime/log.hpp"
@@ -41,6 +43,11 @@ ApiError processor_failure(const adapters::OperationResult& result, std::string_
               ""};
   }
 }
+
+constexpr std::array<std::chrono::milliseconds, 2> kInRequestInquiryDelays{std::chrono::milliseconds(100),
+                                                                           std::chrono::milliseconds(400)};
+constexpr std::chrono::seconds kInquiryBackoffBase{5};
+constexpr std::chrono::seconds kInquiryBackoffMax{600};
 
 }  // namespace
 
@@ -233,11 +240,30 @@ void PaymentService::submit(PaymentIntent& intent, adapters::Processor& processo
                                result.message.empty() ? intent.failure_code : result.message, ""};
       return;
     }
-    case adapters::ChargeOutcome::unknown:
-      // Stays processing: the outcome is settled later by inquiry, never guessed.
+    case adapters::ChargeOutcome::unknown: {
       log::warn("payment_outcome_unknown",
                 {{"payment_id", intent.id}, {"processor", processor.id().str()}, {"reason", result.message}});
+      // A lost answer is often settled by asking at once; otherwise the intent stays processing and the
+      // background resolver keeps asking. Never guessed.
+      for (const auto delay : kInRequestInquiryDelays) {
+        std::this_thread::sleep_for(delay);
+        try {
+          if (resolve(intent, false)) break;
+        } catch (const ConcurrentUpdate&) {
+          // The background resolver settled it meanwhile: answer with what it recorded.
+          if (std::optional<PaymentIntent> current = store_.find_intent(intent.id))
+            intent = std::move(*current);
+          break;
+        }
+      }
+      if (intent.status == IntentStatus::failed) {
+        outcome.error =
+            ApiError{intent.failure_code == "processor_unavailable" ? ErrorCode::processor_unavailable
+                                                                    : ErrorCode::card_declined,
+                     intent.failure_message.empty() ? intent.failure_code : intent.failure_message, ""};
+      }
       return;
+    }
   }
 }
 
@@ -395,6 +421,84 @@ RefundOutcome PaymentService::retrieve_refund(const Caller& caller, const std::s
     return {std::nullopt, ApiError{ErrorCode::refund_not_found, "no refund '" + id + "'", "id"}};
   }
   return {std::move(refund), std::nullopt};
+}
+
+bool PaymentService::resolve(PaymentIntent& intent, bool not_found_is_final) {
+  assert(intent.status == IntentStatus::processing);
+  adapters::Processor* processor = intent.processor ? router_.by_id(*intent.processor) : nullptr;
+  if (processor == nullptr) {
+    log::error("inquiry_impossible",
+               {{"payment_id", intent.id}, {"reason", "its processor is not configured"}});
+    return false;
+  }
+  const adapters::InquiryResult found = processor->inquire_charge(intent.id);
+  switch (found.outcome) {
+    case adapters::InquiryOutcome::unknown:
+      return false;
+    case adapters::InquiryOutcome::not_found: {
+      if (!not_found_is_final) return false;
+      const IntentStatus from = intent.status;
+      intent.status = *next_status(from, IntentEvent::processor_not_sent);
+      intent.failure_code = "processor_unavailable";
+      intent.failure_message = "the processor has no record of this payment; nothing was charged";
+      store_.record_transition(intent, from, std::nullopt, "inquiry: no such charge");
+      log::info("payment_resolved",
+                {{"payment_id", intent.id}, {"status", "failed"}, {"reason", "not_found"}});
+      return true;
+    }
+    case adapters::InquiryOutcome::found:
+      settle_found(intent, *processor, found);
+      return true;
+  }
+  return false;
+}
+
+void PaymentService::settle_found(PaymentIntent& intent, adapters::Processor& processor,
+                                  const adapters::InquiryResult& found) {
+  const IntentStatus from = intent.status;
+  intent.processor_reference = found.processor_reference;
+  const bool automatic = intent.capture_method == CaptureMethod::automatic;
+  bool captured = found.status == "captured";
+  if (found.status == "authorized" && automatic) {
+    // The acquirer authorized but did not capture: capture now, or release the authorization we cannot use.
+    const auto capture = processor.capture({intent.id, intent.processor_reference, intent.amount});
+    captured = capture.outcome == adapters::ChargeOutcome::approved;
+    if (!captured) processor.void_authorization({intent.id, intent.processor_reference});
+  }
+  std::optional<ledger::Journal> journal;
+  if (captured) {
+    intent.status = *next_status(from, IntentEvent::processor_captured);
+    intent.amount_captured = found.amount_captured.is_positive() ? found.amount_captured : intent.amount;
+    intent.business_date = business_day_.date_of(clock_.now());
+    journal = capture_journal_for(intent);
+  } else if (found.status == "authorized" && !automatic) {
+    intent.status = *next_status(from, IntentEvent::processor_authorized);
+  } else {
+    intent.status = *next_status(from, IntentEvent::processor_declined);
+    intent.failure_code = found.status == "declined" && !found.decline_code.empty() ? found.decline_code
+                          : found.status == "declined"                              ? "card_declined"
+                                                                                    : "authorization_voided";
+    intent.failure_message = "settled by inquiry: the charge is " + found.status;
+  }
+  store_.record_transition(intent, from, journal, "inquiry: charge " + found.status);
+  log::info("payment_resolved", {{"payment_id", intent.id}, {"status", to_string(intent.status)}});
+}
+
+std::size_t PaymentService::resolve_due(std::chrono::milliseconds min_age, std::size_t limit) {
+  std::size_t settled = 0;
+  for (PaymentIntent& intent : store_.due_for_inquiry(min_age, limit)) {
+    try {
+      if (resolve(intent, true)) {
+        ++settled;
+        continue;
+      }
+    } catch (const ConcurrentUpdate&) {
+      continue;  // another request or node settled it first
+    }
+    // Could not ask, or no answer yet: again later, less often each time.
+    store_.postpone_inquiry(intent.id, kInquiryBackoffBase, kInquiryBackoffMax);
+  }
+  return settled;
 }
 
 std::optional<PaymentIntent> PaymentService::intent_created_with(const Caller& caller,

@@ -178,6 +178,8 @@ struct HttpServer::Impl {
       HttpResponse response =
           co_await async_handle(handler, from_beast(std::move(request), remote), asio::use_awaitable);
       --in_flight;
+      // Status 0 closes the connection without answering: simulators use it to play a lost response.
+      if (response.status == 0) break;
       auto out = to_beast(std::move(response), version, keep_alive);
       stream.expires_after(limits.write_timeout);
       co_await http::async_write(stream, out, asio::redirect_error(asio::use_awaitable, ec));

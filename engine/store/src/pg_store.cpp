@@ -258,6 +258,38 @@ IntentPage PgPaymentStore::list_intents(const IntentFilter& filter) {
   });
 }
 
+std::vector<PaymentIntent> PgPaymentStore::due_for_inquiry(std::chrono::milliseconds min_age,
+                                                           std::size_t limit) {
+  return with_connection(pool_, [&](pqxx::connection& connection) {
+    pqxx::read_transaction tx(connection);
+    std::vector<PaymentIntent> due;
+    for (const pqxx::row& row :
+         tx.exec_params(std::string("select ") + kIntentColumns +
+                            " from payment_intents where status = 'processing'"
+                            " and updated_at < now() - make_interval(secs => $1::double precision / 1000)"
+                            " and (next_inquiry_at is null or next_inquiry_at <= now())"
+                            " order by updated_at limit $2",
+                        static_cast<std::int64_t>(min_age.count()), static_cast<std::int64_t>(limit))) {
+      due.push_back(intent_from_row(row));
+    }
+    return due;
+  });
+}
+
+void PgPaymentStore::postpone_inquiry(const std::string& id, std::chrono::seconds base,
+                                      std::chrono::seconds max) {
+  with_connection(pool_, [&](pqxx::connection& connection) {
+    pqxx::work tx(connection);
+    tx.exec_params(
+        "update payment_intents set inquiry_attempts = inquiry_attempts + 1,"
+        " next_inquiry_at = now() + make_interval(secs => least($3::double precision,"
+        "   $2::double precision * power(2, least(inquiry_attempts, 16))))"
+        " where id = $1 and status = 'processing'",
+        id, static_cast<std::int64_t>(base.count()), static_cast<std::int64_t>(max.count()));
+    tx.commit();
+  });
+}
+
 RefundReservation PgPaymentStore::reserve_refund(Refund& refund, Yen& available) {
   return with_connection(pool_, [&](pqxx::connection& connection) {
     pqxx::work tx(connection);

@@ -76,6 +76,22 @@ struct RefundRequest {
 // (with a code, e.g. "refund_exceeds_capture", "refund_not_supported"), not_sent, unknown, rejected.
 using OperationResult = ChargeResult;
 
+// What the processor knows of a charge we made (inquiry by our payment id).
+enum class InquiryOutcome : std::uint8_t {
+  found = 1,      // the processor has the charge; see status
+  not_found = 2,  // the processor never recorded a charge for this payment
+  unknown = 3,    // the inquiry itself failed (unreachable, 5xx): ask again later
+};
+
+struct InquiryResult {
+  InquiryOutcome outcome = InquiryOutcome::unknown;
+  std::string status;  // with found: "captured", "authorized", "declined", "voided"
+  std::string processor_reference;
+  std::string decline_code;
+  Yen amount_captured;
+  std::string message;
+};
+
 class Processor {
  public:
   virtual ~Processor() = default;
@@ -86,6 +102,8 @@ class Processor {
   virtual OperationResult capture(const CaptureRequest& request) = 0;
   virtual OperationResult void_authorization(const VoidRequest& request) = 0;
   virtual OperationResult refund(const RefundRequest& request) = 0;
+  // Settles an unknown outcome: what became of the charge for this payment id.
+  virtual InquiryResult inquire_charge(const std::string& payment_id) = 0;
 };
 
 struct ProcessorConfig {

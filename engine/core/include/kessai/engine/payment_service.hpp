@@ -84,6 +84,10 @@ class PaymentService {
   IntentOutcome retrieve(const Caller& caller, const std::string& id);
   RefundOutcome retrieve_refund(const Caller& caller, const std::string& id);
   Result<IntentPage, ApiError> list(const Caller& caller, IntentFilter filter);
+  // Settles intents left processing by an unknown outcome, asking their processor; returns how many
+  // settled. An inquiry that fails is retried later with backoff.
+  std::size_t resolve_due(std::chrono::milliseconds min_age, std::size_t limit);
+
   // What an earlier request with this Idempotency-Key created, for a retry that took its claim over.
   std::optional<PaymentIntent> intent_created_with(const Caller& caller, const std::string& key);
   std::optional<Refund> refund_created_with(const Caller& caller, const std::string& key);
@@ -97,6 +101,11 @@ class PaymentService {
   void submit(PaymentIntent& intent, adapters::Processor& processor, const PaymentMethod& method,
               IntentOutcome& outcome);
   std::optional<ledger::Journal> capture_journal_for(const PaymentIntent& intent) const;
+  // Asks the processor what became of a processing intent and records it. `not_found_is_final`: the
+  // processor has had time enough that no record means it never got the charge. True when settled.
+  bool resolve(PaymentIntent& intent, bool not_found_is_final);
+  void settle_found(PaymentIntent& intent, adapters::Processor& processor,
+                    const adapters::InquiryResult& found);
 
   PaymentStore& store_;
   const Router& router_;

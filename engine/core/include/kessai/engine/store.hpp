@@ -2,6 +2,7 @@
 // What the payment service needs from the system of record. The PostgreSQL implementation lives in
 // engine/store; this header stays free of pqxx.
 
+#include <chrono>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -75,6 +76,13 @@ class PaymentStore {
   virtual std::optional<Refund> find_refund_by_idempotency_key(const std::string& owner,
                                                                const std::string& key) = 0;
   virtual IntentPage list_intents(const IntentFilter& filter) = 0;
+  // Intents still processing whose last change is older than min_age and whose next inquiry is due.
+  virtual std::vector<PaymentIntent> due_for_inquiry(std::chrono::milliseconds min_age,
+                                                     std::size_t limit) = 0;
+  // Counts an inquiry that did not settle the intent and sets the next one after base × 2^attempts,
+  // at most max.
+  virtual void postpone_inquiry(const std::string& id, std::chrono::seconds base,
+                                std::chrono::seconds max) = 0;
 
   // Locks the intent and records the refund pending if the amount still fits; `available` gets what
   // could still be refunded. A refund amount of zero means "all that remains" and is filled in.

@@ -24,7 +24,7 @@ struct HttpRequest {
 };
 
 struct HttpResponse {
-  unsigned status = 200;
+  unsigned status = 200;  // 0: close the connection without answering (simulated lost response)
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;

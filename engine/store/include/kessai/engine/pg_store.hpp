@@ -21,8 +21,11 @@ class PgPaymentStore final : public PaymentStore {
   std::optional<PaymentIntent> find_intent(const std::string& id) override;
   std::optional<PaymentIntent> find_intent_by_idempotency_key(const std::string& owner,
                                                               const std::string& key) override;
-  std::optional<Refund> find_refund_by_idempotency_key(const std::string& owner, const std::string& key) override;
+  std::optional<Refund> find_refund_by_idempotency_key(const std::string& owner,
+                                                       const std::string& key) override;
   IntentPage list_intents(const IntentFilter& filter) override;
+  std::vector<PaymentIntent> due_for_inquiry(std::chrono::milliseconds min_age, std::size_t limit) override;
+  void postpone_inquiry(const std::string& id, std::chrono::seconds base, std::chrono::seconds max) override;
   RefundReservation reserve_refund(Refund& refund, Yen& available) override;
   void record_refund(const Refund& refund, const std::optional<ledger::Journal>& journal) override;
   std::optional<Refund> find_refund(const std::string& id) override;

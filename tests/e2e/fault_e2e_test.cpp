@@ -1,0 +1,133 @@
+// End to end: the card acquirer's faults. An unknown outcome is never guessed: kessai asks the acquirer
+// and settles the payment; whatever happens, a payment is charged at most once.
+#include <catch2/catch.hpp>
+
+#include <thread>
+
+#include "stack_fixture.hpp"
+
+using namespace kessai;
+using testing::body_of;
+using testing::card_payment;
+using testing::Stack;
+using testing::StackOptions;
+namespace json = boost::json;
+
+namespace {
+
+// Above the fixture's processor timeouts (connect 500 + request 3000 ms), as kessaid requires.
+constexpr const char* kFastInquiry = "[payments]\ninquiry_after_ms = 4000\ninquiry_interval_ms = 100\n";
+
+StackOptions with_faults(std::vector<std::string> switches) {
+  return StackOptions{kFastInquiry, std::move(switches)};
+}
+
+// Polls the intent until it leaves `processing` (bounded); returns its last state.
+json::object settled(Stack& stack, const std::string& id) {
+  json::object intent;
+  for (int i = 0; i < 300; ++i) {
+    intent = body_of(stack.get("/v1/payment_intents/" + id));
+    if (intent.at("status") != "processing") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return intent;
+}
+
+std::string id_in(const runtime::HttpResponse& response) {
+  const json::object body = body_of(response);
+  if (body.contains("payment_intent")) return std::string(body.at("payment_intent").at("id").as_string());
+  return std::string(body.at("id").as_string());
+}
+
+struct LostResponses : Stack {
+  LostResponses() : Stack(with_faults({"--lost-response-rate", "1"})) {}
+};
+struct Unavailable : Stack {
+  Unavailable() : Stack(with_faults({"--fail-rate", "1"})) {}
+};
+struct SlowAnswers : Stack {
+  // kessaid gives up after 3 s (the fixture's request_timeout_ms); the acquirer answers after 4 s.
+  SlowAnswers() : Stack(with_faults({"--slow-answer-rate", "1", "--slow-answer-ms", "4000"})) {}
+};
+struct Mixed : Stack {
+  Mixed() : Stack(with_faults({"--fail-rate", "0.25", "--lost-response-rate", "0.25", "--seed", "7"})) {}
+};
+
+}  // namespace
+
+TEST_CASE_METHOD(LostResponses,
+                 "a lost answer is settled by inquiry: succeeded, charged once, journaled once") {
+  const auto response = post(card_payment("tok_visa"));
+  INFO(response.body);
+  const std::string id = id_in(response);
+  CHECK(settled(*this, id).at("status") == "succeeded");
+  CHECK(simulator_charges(id).size() == 1);
+  CHECK(count("select count(*) from journal_entries where reference = '" + id + "'") == 1);
+  // A declined card behind a lost answer is settled as declined, not as a success.
+  const std::string declined = id_in(post(card_payment("tok_decline")));
+  const json::object intent = settled(*this, declined);
+  CHECK(intent.at("status") == "failed");
+  CHECK(intent.at("last_payment_error").at("code") == "card_declined");
+  CHECK(count("select count(*) from journal_entries where reference = '" + declined + "'") == 0);
+}
+
+TEST_CASE_METHOD(LostResponses, "retries with one Idempotency-Key never charge twice") {
+  const testing::Headers key{{"Idempotency-Key", "lost-1"}};
+  std::string id;
+  for (int attempt = 0; attempt < 4; ++attempt) {
+    const auto response = request("POST", "/v1/payment_intents", card_payment("tok_visa"), key);
+    const std::string this_id = id_in(response);
+    if (id.empty()) id = this_id;
+    CHECK(this_id == id);
+  }
+  CHECK(settled(*this, id).at("status") == "succeeded");
+  CHECK(simulator_charges(id).size() == 1);
+  CHECK(count("select count(*) from payment_intents") == 1);
+}
+
+TEST_CASE_METHOD(Unavailable, "a 503 before processing settles as failed, with nothing charged") {
+  const auto response = post(card_payment("tok_visa"));
+  INFO(response.body);
+  CHECK(response.status == 201);
+  CHECK(body_of(response).at("status") == "processing");  // not guessed
+  const std::string id = id_in(response);
+  const json::object intent = settled(*this, id);
+  CHECK(intent.at("status") == "failed");
+  CHECK(intent.at("last_payment_error").at("code") == "processor_unavailable");
+  CHECK(simulator_charges(id).empty());
+  CHECK(count("select count(*) from journal_entries") == 0);
+  CHECK_THAT(daemon->log_tail(1 << 20), Catch::Contains("payment_outcome_unknown"));
+}
+
+TEST_CASE_METHOD(SlowAnswers, "an answer slower than kessai's timeout is settled by inquiry") {
+  const auto started = std::chrono::steady_clock::now();
+  const auto response = post(card_payment("tok_visa"));
+  INFO(response.status << " " << response.body);
+  const std::string id = id_in(response);
+  CHECK(std::chrono::steady_clock::now() - started <
+        std::chrono::seconds(4));  // did not wait for the acquirer
+  CHECK(settled(*this, id).at("status") == "succeeded");
+  CHECK(simulator_charges(id).size() == 1);
+}
+
+TEST_CASE_METHOD(Mixed, "under mixed faults every payment settles, and charges match the ledger exactly") {
+  std::vector<std::string> ids;
+  for (int i = 0; i < 16; ++i) ids.push_back(id_in(post(card_payment("tok_visa", 1000 + i))));
+  int succeeded = 0;
+  for (const std::string& id : ids) {
+    const json::object intent = settled(*this, id);
+    const std::string status(intent.at("status").as_string());
+    INFO(id << " " << status);
+    CHECK((status == "succeeded" || status == "failed"));
+    const std::size_t charges = simulator_charges(id).size();
+    if (status == "succeeded") {
+      ++succeeded;
+      CHECK(charges == 1);
+    } else {
+      CHECK(charges == 0);
+    }
+  }
+  CHECK(succeeded > 0);
+  CHECK(count("select count(*) from journal_entries") == succeeded);
+  CHECK(count("select count(*) from payment_intents where status = 'processing'") == 0);
+}
