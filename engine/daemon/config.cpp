@@ -144,7 +144,57 @@ std::optional<Error> read_routing(const toml::table& root, Config& config) {
       return "routing." + std::string(key.str()) + " names processor '" + processor->id.str() +
              "' of kind '" + processor->kind + "', which cannot take " + std::string(key.str()) + " payments";
     }
-    config.routing.insert_or_assign(*means, *ProcessorId::parse(*target));
+    config.routes.push_back(engine::Route{*means, "", "", "", {*ProcessorId::parse(*target)}, {}});
+  }
+  return std::nullopt;
+}
+
+// [[routes]]: means, optional facility / procedure / brand, processors (primary first), optional weights.
+std::optional<Error> read_route_rows(const toml::table& root, Config& config) {
+  const toml::node* node = root.get("routes");
+  if (node == nullptr) return std::nullopt;
+  const toml::array* array = node->as_array();
+  if (array == nullptr) return Error("routes must be an array of tables: [[routes]]");
+  for (std::size_t i = 0; i < array->size(); ++i) {
+    const std::string where = "routes[" + std::to_string(i) + "]";
+    const toml::table* table = array->get(i)->as_table();
+    if (table == nullptr) return where + " must be a table";
+    if (auto e = reject_unknown_keys(
+            *table, {"means", "facility", "procedure", "brand", "processors", "weights"}, where)) {
+      return e;
+    }
+    engine::Route route;
+    std::string means;
+    if (auto e = read_string(*table, "means", where, means)) return e;
+    const auto parsed_means = engine::parse_means(means);
+    if (!parsed_means) return where + ".means must be card, emoney, qr or payeasy";
+    route.means = *parsed_means;
+    if (auto e = read_string(*table, "facility", where, route.facility)) return e;
+    if (auto e = read_string(*table, "procedure", where, route.procedure)) return e;
+    if (auto e = read_string(*table, "brand", where, route.brand)) return e;
+    if (!route.facility.empty() && !route.procedure.empty())
+      return where + ": give a facility or a procedure, not both";
+    const toml::array* processors = table->get("processors") ? table->get("processors")->as_array() : nullptr;
+    if (processors == nullptr || processors->empty())
+      return where + ".processors must be a non-empty list of ids";
+    for (const toml::node& item : *processors) {
+      const auto id = item.value<std::string>();
+      const auto parsed = id ? ProcessorId::parse(*id) : std::nullopt;
+      if (!parsed) return where + ".processors must list processor ids";
+      route.processors.push_back(*parsed);
+    }
+    if (const toml::node* weights = table->get("weights")) {
+      const toml::array* list = weights->as_array();
+      if (list == nullptr) return where + ".weights must be a list of whole numbers";
+      for (const toml::node& item : *list) {
+        const auto weight = item.value<std::int64_t>();
+        if (!item.is_integer() || !weight || *weight < 0 || *weight > 1'000'000) {
+          return where + ".weights must be whole numbers from 0 to 1000000";
+        }
+        route.weights.push_back(static_cast<unsigned>(*weight));
+      }
+    }
+    config.routes.push_back(std::move(route));
   }
   return std::nullopt;
 }
@@ -215,13 +265,13 @@ Result<Config, std::string> load_config(const std::string& path) {
   auto file = daemon::parse_toml_file(path);
   if (!file.ok()) return fail(file.error());
   const toml::table& root = file.value();
-  if (auto e = reject_unknown_keys(
-          root,
-          {"server", "database", "business_day", "log", "processors", "routing", "webhooks", "payments"},
-          "the top level")) {
+  if (auto e = reject_unknown_keys(root,
+                                   {"server", "database", "business_day", "log", "processors", "routing",
+                                    "routes", "webhooks", "payments"},
+                                   "the top level")) {
     return fail(path + ": " + *e);
   }
-  for (auto* reader : {read_server, read_processors, read_routing, read_rest}) {
+  for (auto* reader : {read_server, read_processors, read_routing, read_route_rows, read_rest}) {
     if (auto e = reader(root, config)) return fail(path + ": " + *e);
   }
   if (const char* url = std::getenv("KESSAI_DATABASE_URL"); url != nullptr && *url != '\0')

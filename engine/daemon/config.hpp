@@ -10,6 +10,7 @@
 
 #include "kessai/adapters/processor.hpp"
 #include "kessai/engine/payment_intent.hpp"
+#include "kessai/engine/router.hpp"
 #include "kessai/result.hpp"
 #include "kessai/runtime/log.hpp"
 
@@ -28,7 +29,7 @@ struct Config {
   std::string cutoff = "00:00";
   log::Level log_level = log::Level::info;
   std::vector<adapters::ProcessorConfig> processors;
-  std::map<engine::Means, ProcessorId> routing;
+  std::vector<engine::Route> routes;  // [routing] shorthands and [[routes]] rows
   std::chrono::milliseconds webhook_poll_interval{500};
   std::chrono::milliseconds webhook_request_timeout{10'000};
   std::chrono::milliseconds webhook_retry_initial{30'000};

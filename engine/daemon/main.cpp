@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -107,7 +108,8 @@ int run(const Arguments& arguments) {
   }
 
   std::vector<std::unique_ptr<adapters::Processor>> processors;
-  engine::Router router;
+  engine::SystemClock clock;
+  engine::Router router(clock);
   for (const adapters::ProcessorConfig& processor_config : config.processors) {
     auto made = adapters::make_processor(processor_config);
     if (!made.ok()) {
@@ -116,10 +118,10 @@ int run(const Arguments& arguments) {
     }
     processors.push_back(std::move(made).value());
   }
-  for (const auto& [means, processor_id] : config.routing) {
-    for (const auto& processor : processors) {
-      if (processor->id() == processor_id) router.add(means, processor.get());
-    }
+  for (const auto& processor : processors) router.add_processor(processor.get());
+  if (auto problem = router.set_routes(config.routes)) {
+    std::fprintf(stderr, "kessaid: routing: %s\n", problem->c_str());
+    return 2;
   }
 
   ledger::pg::ConnectionPool pool(config.database_url, config.database_connections_max,
@@ -134,7 +136,6 @@ int run(const Arguments& arguments) {
   engine::PgApiKeyStore keys(pool);
   engine::PgIdempotencyStore idempotency(pool);
   engine::PgWebhookEndpointStore webhook_endpoints(pool);
-  engine::SystemClock clock;
   engine::IdGenerator ids;
   engine::PaymentService service(store, router, clock, ids, business_day.value());
   runtime::WorkerPool workers(config.worker_threads, config.worker_queue_max);
@@ -176,6 +177,26 @@ int run(const Arguments& arguments) {
   runtime::PeriodicTask purge("idempotency_purge", std::chrono::minutes(10), [&idempotency] {
     idempotency.purge_older_than(engine::kIdempotencyRetention);
   });
+  // Routing changes apply without a restart: the file is re-read when it changes. Processors themselves
+  // (their URLs, kinds) need a restart; a reload that names unknown ones is refused and logged.
+  runtime::PeriodicTask reload(
+      "routing_reload", std::chrono::seconds(2),
+      [&router, path = arguments.config_path,
+       seen = std::filesystem::last_write_time(arguments.config_path)]() mutable {
+        const auto now = std::filesystem::last_write_time(path);
+        if (now == seen) return;
+        seen = now;
+        auto reloaded = daemon::load_config(path);
+        if (!reloaded.ok()) {
+          log::error("routing_reload_refused", {{"reason", reloaded.error()}});
+          return;
+        }
+        if (auto problem = router.set_routes(reloaded->routes)) {
+          log::error("routing_reload_refused", {{"reason", *problem}});
+          return;
+        }
+        log::info("routing_reloaded", {{"routes", std::uint64_t{reloaded->routes.size()}}});
+      });
   runtime::PeriodicTask resolver("payment_inquiry", config.inquiry_interval,
                                  [&service, &config] { service.resolve_due(config.inquiry_after, 100); });
 

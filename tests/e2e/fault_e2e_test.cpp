@@ -2,6 +2,7 @@
 // and settles the payment; whatever happens, a payment is charged at most once.
 #include <catch2/catch.hpp>
 
+#include <fstream>
 #include <thread>
 
 #include "stack_fixture.hpp"
@@ -130,4 +131,75 @@ TEST_CASE_METHOD(Mixed, "under mixed faults every payment settles, and charges m
   CHECK(succeeded > 0);
   CHECK(count("select count(*) from journal_entries") == succeeded);
   CHECK(count("select count(*) from payment_intents where status = 'processing'") == 0);
+}
+
+namespace {
+
+// A second card acquirer, kessai's fallback for FAC001.
+struct TwoAcquirers : Stack {
+  TwoAcquirers() : Stack(StackOptions{"", {}}) {
+    second = std::make_unique<testing::ChildProcess>(
+        testing::kBin + "/kessai-sim",
+        std::vector<std::string>{"card-acquirer", "--listen", "127.0.0.1:0", "--port-file",
+                                 dir + "/second.port", "--state-dir", dir + "/second"},
+        std::vector<std::string>{}, dir + "/second.log");
+    const unsigned port = testing::wait_for_port_file(dir + "/second.port", std::chrono::seconds(30));
+    REQUIRE(port != 0);
+    second_url = "http://127.0.0.1:" + std::to_string(port);
+    options.extra_config =
+        "[[processors]]\nid = \"card-b\"\nkind = \"card\"\nurl = \"" + second_url +
+        "\"\nconnect_timeout_ms = 500\nrequest_timeout_ms = 3000\n"
+        "[[routes]]\nmeans = \"card\"\nfacility = \"FAC001\"\nprocessors = [\"card-sim\", \"card-b\"]\n";
+    REQUIRE(daemon->stop() == 0);
+    start_daemon();
+  }
+  ~TwoAcquirers() { second->stop(); }
+  std::size_t second_charges() {
+    runtime::HttpClient client(second_url, runtime::ClientLimits{});
+    return json::parse(client.request("GET", "/v1/charges")->body).at("data").as_array().size();
+  }
+  std::unique_ptr<testing::ChildProcess> second;
+  std::string second_url;
+};
+
+}  // namespace
+
+TEST_CASE_METHOD(TwoAcquirers,
+                 "when the primary acquirer is down, payments go to the fallback and nothing is lost") {
+  CHECK(body_of(post(card_payment("tok_visa"))).at("processor") == "card-sim");
+  simulator->stop();
+  for (int i = 0; i < 7; ++i) {  // past the circuit breaker's threshold
+    const auto response = post(card_payment("tok_visa", 100 + i));
+    INFO(response.body);
+    REQUIRE(response.status == 201);
+    CHECK(body_of(response).at("status") == "succeeded");
+    CHECK(body_of(response).at("processor") == "card-b");
+  }
+  CHECK(second_charges() == 7);
+  CHECK(count("select count(*) from journal_entries j join postings p on p.journal_id = j.id"
+              " where p.account_code = 'assets:receivable:card-b'") == 7);
+  CHECK_THAT(daemon->log_tail(1 << 20),
+             Catch::Contains("circuit_opened") && Catch::Contains("processor_fallback"));
+}
+
+TEST_CASE_METHOD(TwoAcquirers, "routing changes in the config file apply without a restart") {
+  const std::string facility2 = R"({"amount": 700, "currency": "JPY", "means": "card", "fee_code": "F002",
+      "facility_id": "FAC002", "confirm": true, "payment_method": {"card_token": "tok_visa"}})";
+  CHECK(body_of(post(facility2)).at("processor") == "card-sim");
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // a distinct modification time
+  std::ofstream(dir + "/kessaid.toml", std::ios::app)
+      << "\n[[routes]]\nmeans = \"card\"\nfacility = \"FAC002\"\nprocessors = [\"card-b\"]\n";
+  std::string processor;
+  for (int i = 0; i < 100 && processor != "card-b"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (daemon->log_tail(1 << 20).find("routing_reloaded") == std::string::npos) continue;
+    processor = std::string(body_of(post(facility2)).at("processor").as_string());
+  }
+  CHECK(processor == "card-b");
+  // A broken edit is refused and the running routes stay.
+  std::ofstream(dir + "/kessaid.toml", std::ios::app)
+      << "\n[[routes]]\nmeans = \"card\"\nprocessors = [\"nope\"]\n";
+  std::this_thread::sleep_for(std::chrono::milliseconds(3000));
+  CHECK_THAT(daemon->log_tail(1 << 20), Catch::Contains("routing_reload_refused"));
+  CHECK(body_of(post(facility2)).at("processor") == "card-b");
 }

@@ -102,9 +102,9 @@ TEST_CASE_METHOD(
 
   PgPaymentStore store(pool);
   testing::ScriptedProcessor processor;
-  Router router;
-  router.add(Means::card, &processor);
   SystemClock clock;
+  Router router{clock};
+  router.add(Means::card, &processor);
   IdGenerator ids{3};
   PaymentService service(store, router, clock, ids, BusinessDay::make("Asia/Tokyo", "00:00").value());
   const Caller caller{key.id, "backend", true, {}, {}};
@@ -149,9 +149,9 @@ TEST_CASE_METHOD(Fixture, "concurrent partial refunds never exceed the captured 
   const CreatedApiKey key = create_api_key(connection, "backend", {true, {}, {}}, false);
   PgPaymentStore store(pool);
   testing::ScriptedProcessor processor;
-  Router router;
-  router.add(Means::card, &processor);
   SystemClock clock;
+  Router router{clock};
+  router.add(Means::card, &processor);
   IdGenerator ids{5};
   PaymentService service(store, router, clock, ids, BusinessDay::make("Asia/Tokyo", "00:00").value());
   const Caller caller{key.id, "backend", true, {}, {}};

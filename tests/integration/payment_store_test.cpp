@@ -42,8 +42,8 @@ struct Fixture {
   ledger::pg::ConnectionPool pool;
   PgPaymentStore store;
   testing::ScriptedProcessor processor;
-  Router router;
   SystemClock clock;
+  Router router{clock};
   IdGenerator ids{7};
   PaymentService service;
 };

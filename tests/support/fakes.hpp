@@ -59,7 +59,7 @@ inline engine::CreateIntentCommand card_payment_command() {
                                      .description = "",
                                      .metadata_json = "{}",
                                      .confirm = true,
-                                     .payment_method = {"tok_visa"},
+                                     .payment_method = {"tok_visa", "", ""},
                                      .idempotency_key = {}};
 }
 

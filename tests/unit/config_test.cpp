@@ -50,7 +50,54 @@ TEST_CASE("a complete kessaid config loads into validated values") {
   CHECK(config->cutoff == "23:00");
   REQUIRE(config->processors.size() == 1);
   CHECK(config->processors[0].request_timeout == std::chrono::milliseconds(1500));
-  CHECK(config->routing.at(engine::Means::card).str() == "card-a");
+  REQUIRE(config->routes.size() == 1);
+  CHECK(config->routes[0].means == engine::Means::card);
+  CHECK(config->routes[0].processors.at(0).str() == "card-a");
+}
+
+TEST_CASE("[[routes]] rows carry scope, fallbacks and weights; mistakes are named") {
+  ::unsetenv("KESSAI_DATABASE_URL");
+  const std::string base = R"(
+[database]
+url = "postgresql://x/y"
+[[processors]]
+id = "card-a"
+kind = "card"
+url = "http://127.0.0.1:9000"
+[[processors]]
+id = "card-b"
+kind = "card"
+url = "http://127.0.0.1:9001"
+)";
+  auto config = daemon::load_config(write_temp("routes.toml", base + R"(
+[[routes]]
+means = "card"
+processors = ["card-a", "card-b"]
+weights = [90, 10]
+[[routes]]
+means = "card"
+facility = "FAC002"
+processors = ["card-b"]
+)"));
+  REQUIRE(config.ok());
+  REQUIRE(config->routes.size() == 2);
+  CHECK(config->routes[0].weights == std::vector<unsigned>{90, 10});
+  CHECK(config->routes[1].facility == "FAC002");
+  const auto error_for = [&](const std::string& rows) {
+    auto bad = daemon::load_config(write_temp("bad-routes.toml", base + rows));
+    REQUIRE_FALSE(bad.ok());
+    return bad.error();
+  };
+  CHECK_THAT(error_for("[[routes]]\nmeans = \"cash\"\nprocessors = [\"card-a\"]\n"),
+             Catch::Contains("routes[0].means"));
+  CHECK_THAT(error_for("[[routes]]\nmeans = \"card\"\nprocessors = []\n"),
+             Catch::Contains("routes[0].processors"));
+  CHECK_THAT(error_for("[[routes]]\nmeans = \"card\"\nprocessors = [\"card-a\"]\nweights = [-1]\n"),
+             Catch::Contains("weights"));
+  CHECK_THAT(
+      error_for(
+          "[[routes]]\nmeans = \"card\"\nfacility = \"A\"\nprocedure = \"B\"\nprocessors = [\"card-a\"]\n"),
+      Catch::Contains("not both"));
 }
 
 TEST_CASE("the environment overrides the database and the listen address") {

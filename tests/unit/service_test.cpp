@@ -40,6 +40,10 @@ class MemoryStore final : public PaymentStore {
     ++postponed[id];
   }
   std::map<std::string, int> postponed;
+  void reassign_processor(const std::string& id, const ProcessorId& processor) override {
+    REQUIRE(intents.at(id).status == IntentStatus::processing);
+    intents.at(id).processor = processor;
+  }
   IntentPage list_intents(const IntentFilter& filter) override {
     IntentPage page;
     for (const auto& [id, intent] : intents) {
@@ -116,8 +120,8 @@ struct Fixture {
   Caller stranger{"key_other", "another backend", true, {}, {}};
   MemoryStore store;
   testing::ScriptedProcessor processor{"card-test"};
-  Router router;
   FixedClock clock;
+  Router router{clock};
   IdGenerator ids{1};
   PaymentService service;
 };
@@ -246,12 +250,12 @@ TEST_CASE_METHOD(Fixture, "confirm submits an unconfirmed intent, and only once"
   auto unconfirmed = command();
   unconfirmed.confirm = false;
   const std::string id = service.create(caller, unconfirmed).intent->id;
-  CHECK(service.confirm(caller, id, {""}).error->code == ErrorCode::payment_method_required);
-  const IntentOutcome confirmed = service.confirm(caller, id, {"tok_visa"});
+  CHECK(service.confirm(caller, id, {"", "", ""}).error->code == ErrorCode::payment_method_required);
+  const IntentOutcome confirmed = service.confirm(caller, id, {"tok_visa", "", ""});
   REQUIRE_FALSE(confirmed.error.has_value());
   CHECK(confirmed.intent->status == IntentStatus::succeeded);
   CHECK(store.journals.size() == 1);
-  const IntentOutcome again = service.confirm(caller, id, {"tok_visa"});
+  const IntentOutcome again = service.confirm(caller, id, {"tok_visa", "", ""});
   CHECK(again.error->code == ErrorCode::payment_intent_unexpected_state);
   CHECK(processor.requests.size() == 1);
 }
@@ -388,4 +392,31 @@ TEST_CASE_METHOD(Fixture, "an authorization left uncaptured is captured, or void
   CHECK(voided.intent->status == IntentStatus::failed);
   CHECK(processor.voids.size() == 1);
   CHECK(store.journals.size() == 1);
+}
+
+TEST_CASE("a processor that never saw the charge is passed over for the next; an unknown outcome is not") {
+  FixedClock clock;
+  Router router{clock};
+  testing::ScriptedProcessor primary("card-a"), fallback("card-b");
+  router.add_processor(&primary);
+  router.add_processor(&fallback);
+  REQUIRE_FALSE(router.set_routes(
+      {Route{Means::card, "", "", "", {*ProcessorId::parse("card-a"), *ProcessorId::parse("card-b")}, {}}}));
+  MemoryStore store;
+  IdGenerator ids{9};
+  PaymentService service(store, router, clock, ids, BusinessDay::make("Asia/Tokyo", "00:00").value());
+  const Caller caller{"key_test", "test", true, {}, {}};
+
+  primary.next = {adapters::ChargeOutcome::not_sent, "", "", "connection refused"};
+  const IntentOutcome fell_back = service.create(caller, testing::card_payment_command());
+  CHECK(fell_back.intent->status == IntentStatus::succeeded);
+  CHECK(fell_back.intent->processor->str() == "card-b");
+  CHECK(store.journals.at(0).postings()[0].account.str() == "assets:receivable:card-b");
+  CHECK(fallback.requests.size() == 1);
+
+  primary.next = {adapters::ChargeOutcome::unknown, "", "", "timeout"};
+  const IntentOutcome unknown = service.create(caller, testing::card_payment_command());
+  CHECK(unknown.intent->status == IntentStatus::processing);
+  CHECK(unknown.intent->processor->str() == "card-a");
+  CHECK(fallback.requests.size() == 1);  // not sent elsewhere: it might already be charged
 }

@@ -51,21 +51,6 @@ constexpr std::chrono::seconds kInquiryBackoffMax{600};
 
 }  // namespace
 
-void Router::add(Means means, adapters::Processor* processor) {
-  by_means_[means] = processor;
-  by_id_[processor->id().str()] = processor;
-}
-
-adapters::Processor* Router::route(Means means) const {
-  const auto found = by_means_.find(means);
-  return found == by_means_.end() ? nullptr : found->second;
-}
-
-adapters::Processor* Router::by_id(const ProcessorId& id) const {
-  const auto found = by_id_.find(id.str());
-  return found == by_id_.end() ? nullptr : found->second;
-}
-
 std::optional<ApiError> PaymentService::validate(const CreateIntentCommand& command) const {
   if (!command.amount.is_positive()) {
     return ApiError{ErrorCode::amount_invalid, "amount must be a positive whole number of yen", "amount"};
@@ -86,9 +71,11 @@ std::optional<ApiError> PaymentService::validate(const CreateIntentCommand& comm
 
 std::optional<ApiError> PaymentService::check_payable(const PaymentIntent& intent,
                                                       const PaymentMethod& method,
-                                                      adapters::Processor*& processor) const {
-  processor = router_.route(intent.means);
-  if (processor == nullptr) {
+                                                      std::vector<adapters::Processor*>& candidates) {
+  candidates =
+      router_.candidates(RouteKey{intent.means, intent.facility ? intent.facility->str() : "",
+                                  intent.procedure ? intent.procedure->str() : "", method.emoney_brand});
+  if (candidates.empty()) {
     return ApiError{ErrorCode::means_unavailable,
                     "no processor is configured for means '" + std::string(to_string(intent.means)) + "'",
                     "means"};
@@ -96,6 +83,10 @@ std::optional<ApiError> PaymentService::check_payable(const PaymentIntent& inten
   if (intent.means == Means::card && method.card_token.empty()) {
     return ApiError{ErrorCode::payment_method_required, "confirming a card payment needs a card_token",
                     "payment_method.card_token"};
+  }
+  if (intent.means == Means::emoney && (method.emoney_brand.empty() || method.emoney_idm.empty())) {
+    return ApiError{ErrorCode::payment_method_required,
+                    "confirming an e-money payment needs the brand and the IDm", "payment_method.emoney"};
   }
   return std::nullopt;
 }
@@ -145,16 +136,16 @@ IntentOutcome PaymentService::create(const Caller& caller, const CreateIntentCom
       .business_date = std::nullopt,
       .created_at = clock_.now(),
   };
-  adapters::Processor* processor = nullptr;
+  std::vector<adapters::Processor*> candidates;
   if (command.confirm) {
-    if (auto error = check_payable(intent, command.payment_method, processor)) return {std::nullopt, error};
+    if (auto error = check_payable(intent, command.payment_method, candidates)) return {std::nullopt, error};
     // Recorded before the processor is called, so a crash or a lost answer leaves a trace to inquire.
     intent.status = *next_status(intent.status, IntentEvent::submit);
-    intent.processor = processor->id();
+    intent.processor = candidates.front()->id();
   }
   store_.insert_intent(intent);
   IntentOutcome outcome;
-  if (command.confirm) submit(intent, *processor, command.payment_method, outcome);
+  if (command.confirm) submit(intent, candidates, command.payment_method, outcome);
   outcome.intent = std::move(intent);
   return outcome;
 }
@@ -166,14 +157,14 @@ IntentOutcome PaymentService::confirm(const Caller& caller, const std::string& i
   PaymentIntent intent = std::move(*found.intent);
   if (intent.status != IntentStatus::requires_confirmation)
     return with_error(intent, unexpected_state(intent, "confirm"));
-  adapters::Processor* processor = nullptr;
-  if (auto error = check_payable(intent, method, processor)) return with_error(intent, *error);
+  std::vector<adapters::Processor*> candidates;
+  if (auto error = check_payable(intent, method, candidates)) return with_error(intent, *error);
   const IntentStatus from = intent.status;
   intent.status = *next_status(from, IntentEvent::submit);
-  intent.processor = processor->id();
+  intent.processor = candidates.front()->id();
   store_.record_transition(intent, from, std::nullopt, "confirmed");
   IntentOutcome outcome;
-  submit(intent, *processor, method, outcome);
+  submit(intent, candidates, method, outcome);
   outcome.intent = std::move(intent);
   return outcome;
 }
@@ -186,17 +177,45 @@ std::optional<ledger::Journal> PaymentService::capture_journal_for(const Payment
   return std::move(built).value();
 }
 
-void PaymentService::submit(PaymentIntent& intent, adapters::Processor& processor,
+void PaymentService::submit(PaymentIntent& intent, const std::vector<adapters::Processor*>& candidates,
                             const PaymentMethod& method, IntentOutcome& outcome) {
-  assert(intent.status == IntentStatus::processing);
+  assert(intent.status == IntentStatus::processing && !candidates.empty());
   const adapters::ChargeRequest request{
       .payment_id = intent.id,
       .amount = intent.amount,
       .merchant_reference = intent.facility ? intent.facility->str() : intent.procedure->str(),
       .card_token = method.card_token,
       .capture = intent.capture_method == CaptureMethod::automatic,
+      .emoney_brand = method.emoney_brand,
+      .emoney_idm = method.emoney_idm,
   };
-  const adapters::ChargeResult result = processor.charge(request);
+  for (std::size_t i = 0; i < candidates.size(); ++i) {
+    adapters::Processor& processor = *candidates[i];
+    if (i > 0) {
+      intent.processor = processor.id();
+      store_.reassign_processor(intent.id, processor.id());
+    }
+    const adapters::ChargeResult result = processor.charge(request);
+    const bool reached = result.outcome != adapters::ChargeOutcome::not_sent &&
+                         result.outcome != adapters::ChargeOutcome::unknown;
+    reached ? router_.record_success(processor.id()) : router_.record_failure(processor.id());
+    // Only a processor that surely never saw the charge may be passed over: after an unknown outcome
+    // another processor could charge the payer a second time.
+    if (result.outcome == adapters::ChargeOutcome::not_sent && i + 1 < candidates.size()) {
+      log::warn("processor_fallback", {{"payment_id", intent.id},
+                                       {"from", processor.id().str()},
+                                       {"to", candidates[i + 1]->id().str()},
+                                       {"reason", result.message}});
+      continue;
+    }
+    record_charge_result(intent, processor, request, result, outcome);
+    return;
+  }
+}
+
+void PaymentService::record_charge_result(PaymentIntent& intent, adapters::Processor& processor,
+                                          const adapters::ChargeRequest& request,
+                                          const adapters::ChargeResult& result, IntentOutcome& outcome) {
   const IntentStatus from = intent.status;
   intent.processor_reference = result.processor_reference;
 

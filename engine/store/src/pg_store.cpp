@@ -258,6 +258,21 @@ IntentPage PgPaymentStore::list_intents(const IntentFilter& filter) {
   });
 }
 
+void PgPaymentStore::reassign_processor(const std::string& id, const ProcessorId& processor) {
+  with_connection(pool_, [&](pqxx::connection& connection) {
+    pqxx::work tx(connection);
+    const pqxx::result updated = tx.exec_params(
+        "update payment_intents set processor_id = $2, updated_at = now() where id = $1 and status = 'processing'",
+        id, processor.str());
+    if (updated.affected_rows() != 1) throw ConcurrentUpdate("payment intent " + id + " is no longer processing");
+    tx.exec_params(
+        "insert into payment_intent_events (payment_intent_id, from_status, to_status, detail)"
+        " values ($1, 'processing', 'processing', $2)",
+        id, "falls back to " + processor.str());
+    tx.commit();
+  });
+}
+
 std::vector<PaymentIntent> PgPaymentStore::due_for_inquiry(std::chrono::milliseconds min_age,
                                                            std::size_t limit) {
   return with_connection(pool_, [&](pqxx::connection& connection) {

@@ -43,6 +43,10 @@ struct ChargeRequest {
   std::string merchant_reference;  // facility or procedure id the charge is for
   std::string card_token;          // card only; never logged
   bool capture = true;
+  // E-money only: the brand ("transit_ic", "id", "quicpay", "waon", "nanaco") and the card's IDm as
+  // read by the terminal's reader at the tap (16 upper-case hex digits).
+  std::string emoney_brand;
+  std::string emoney_idm;
 };
 
 struct ChargeResult {

@@ -15,13 +15,16 @@
 #include "kessai/engine/environment.hpp"
 #include "kessai/engine/errors.hpp"
 #include "kessai/engine/payment_intent.hpp"
+#include "kessai/engine/router.hpp"
 #include "kessai/engine/store.hpp"
 #include "kessai/result.hpp"
 
 namespace kessai::engine {
 
 struct PaymentMethod {
-  std::string card_token;  // card: a token from the card acquirer's tokenizer, never a card number
+  std::string card_token;    // card: a token from the card acquirer's tokenizer, never a card number
+  std::string emoney_brand;  // e-money: transit_ic, id, quicpay, waon, nanaco
+  std::string emoney_idm;    // e-money: the card's IDm as the reader saw it at the tap
 };
 
 struct CreateIntentCommand {
@@ -47,18 +50,6 @@ struct RefundCommand {
   std::string idempotency_key;  // stored on the refund in the same transaction
 };
 
-// Which processor takes a means. Per-facility routing, brands and fallback grow here.
-class Router {
- public:
-  void add(Means means, adapters::Processor* processor);
-  adapters::Processor* route(Means means) const;
-  adapters::Processor* by_id(const ProcessorId& id) const;
-
- private:
-  std::map<Means, adapters::Processor*> by_means_;
-  std::map<std::string, adapters::Processor*> by_id_;
-};
-
 struct IntentOutcome {
   std::optional<PaymentIntent> intent;  // set when an intent exists (also with some errors)
   std::optional<ApiError> error;
@@ -72,7 +63,7 @@ struct RefundOutcome {
 
 class PaymentService {
  public:
-  PaymentService(PaymentStore& store, const Router& router, const Clock& clock, IdGenerator& ids,
+  PaymentService(PaymentStore& store, Router& router, const Clock& clock, IdGenerator& ids,
                  BusinessDay business_day)
       : store_(store), router_(router), clock_(clock), ids_(ids), business_day_(business_day) {}
 
@@ -95,11 +86,14 @@ class PaymentService {
  private:
   std::optional<ApiError> validate(const CreateIntentCommand& command) const;
   std::optional<ApiError> check_payable(const PaymentIntent& intent, const PaymentMethod& method,
-                                        adapters::Processor*& processor) const;
+                                        std::vector<adapters::Processor*>& candidates);
   // Loads the intent if the caller owns it; otherwise the same not-found error a stranger's id gets.
   IntentOutcome owned(const Caller& caller, const std::string& id);
-  void submit(PaymentIntent& intent, adapters::Processor& processor, const PaymentMethod& method,
+  // Sends the charge to the first candidate; on to the next only while nothing can have been charged.
+  void submit(PaymentIntent& intent, const std::vector<adapters::Processor*>& candidates, const PaymentMethod& method,
               IntentOutcome& outcome);
+  void record_charge_result(PaymentIntent& intent, adapters::Processor& processor, const adapters::ChargeRequest& request,
+                            const adapters::ChargeResult& result, IntentOutcome& outcome);
   std::optional<ledger::Journal> capture_journal_for(const PaymentIntent& intent) const;
   // Asks the processor what became of a processing intent and records it. `not_found_is_final`: the
   // processor has had time enough that no record means it never got the charge. True when settled.
@@ -108,7 +102,7 @@ class PaymentService {
                     const adapters::InquiryResult& found);
 
   PaymentStore& store_;
-  const Router& router_;
+  Router& router_;
   const Clock& clock_;
   IdGenerator& ids_;
   BusinessDay business_day_;

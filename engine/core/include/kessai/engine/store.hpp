@@ -70,6 +70,9 @@ class PaymentStore {
   virtual void record_transition(const PaymentIntent& intent, IntentStatus from,
                                  const std::optional<ledger::Journal>& journal, std::string_view detail) = 0;
   virtual std::optional<PaymentIntent> find_intent(const std::string& id) = 0;
+  // Records that a processing intent is being sent to another processor (fallback), before it is sent,
+  // so an inquiry after a crash asks the right one.
+  virtual void reassign_processor(const std::string& id, const ProcessorId& processor) = 0;
   // The intent / refund a request with this Idempotency-Key created, if any.
   virtual std::optional<PaymentIntent> find_intent_by_idempotency_key(const std::string& owner,
                                                                       const std::string& key) = 0;

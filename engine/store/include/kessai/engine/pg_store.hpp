@@ -19,6 +19,7 @@ class PgPaymentStore final : public PaymentStore {
   void record_transition(const PaymentIntent& intent, IntentStatus from,
                          const std::optional<ledger::Journal>& journal, std::string_view detail) override;
   std::optional<PaymentIntent> find_intent(const std::string& id) override;
+  void reassign_processor(const std::string& id, const ProcessorId& processor) override;
   std::optional<PaymentIntent> find_intent_by_idempotency_key(const std::string& owner,
                                                               const std::string& key) override;
   std::optional<Refund> find_refund_by_idempotency_key(const std::string& owner,
