@@ -187,3 +187,25 @@ TEST_CASE("lifecycle bodies: empty means no parameters, anything unknown is refu
   CHECK(parse_webhook_endpoint(R"({"url": "http://h:1/x", "events": ["refund.failed"]})").ok());
   CHECK_FALSE(parse_webhook_endpoint(R"({"url": "ftp://h/x", "events": ["refund.failed"]})").ok());
 }
+
+TEST_CASE("an e-money tap is a brand and a 16-hex-digit IDm") {
+  auto parsed =
+      parse_confirm(R"({"payment_method": {"emoney": {"brand": "transit_ic", "idm": "0123456789ABCDEF"}}})");
+  REQUIRE(parsed.ok());
+  CHECK(parsed->emoney_brand == "transit_ic");
+  CHECK(parsed->emoney_idm == "0123456789ABCDEF");
+  const auto error_of_method = [](const std::string& method) {
+    auto result = parse_confirm(R"({"payment_method": {"emoney": )" + method + "}}");
+    REQUIRE_FALSE(result.ok());
+    return result.error();
+  };
+  CHECK(error_of_method(R"({"brand": "edy", "idm": "0123456789ABCDEF"})").param ==
+        "payment_method.emoney.brand");
+  CHECK(error_of_method(R"({"brand": "waon", "idm": "0123456789abcdef"})").param ==
+        "payment_method.emoney.idm");
+  CHECK(error_of_method(R"({"brand": "waon", "idm": "0123"})").param == "payment_method.emoney.idm");
+  CHECK(error_of_method(R"({"brand": "waon"})").code == ErrorCode::missing_parameter);
+  CHECK(error_of_method(R"({"brand": "waon", "idm": "0123456789ABCDEF", "pin": "1"})").code ==
+        ErrorCode::unknown_parameter);
+  CHECK(error_of_method(R"("waon")").param == "payment_method.emoney");
+}

@@ -1,6 +1,7 @@
 // JSON in and out of the API: strict about types and unknown fields, so a backend's typo is an error
 // it sees at once rather than a silently ignored option.
 
+#include <algorithm>
 #include <array>
 
 #include <charconv>
@@ -25,7 +26,10 @@ Result<PaymentMethod, ApiError> payment_method_member(const json::object& object
 constexpr std::array<std::string_view, 11> kCreateFields{
     "amount",         "currency",    "means",    "fee_code", "facility_id",   "procedure_id",
     "capture_method", "description", "metadata", "confirm",  "payment_method"};
-constexpr std::array<std::string_view, 1> kPaymentMethodFields{"card_token"};
+constexpr std::array<std::string_view, 2> kPaymentMethodFields{"card_token", "emoney"};
+constexpr std::array<std::string_view, 2> kEmoneyFields{"brand", "idm"};
+constexpr std::array<std::string_view, 5> kEmoneyBrands{"transit_ic", "id", "quicpay", "waon", "nanaco"};
+constexpr std::size_t kIdmHexDigits = 16;
 
 ApiError invalid(std::string param, std::string detail) {
   return ApiError{ErrorCode::invalid_parameter, std::move(detail), std::move(param)};
@@ -219,6 +223,32 @@ constexpr std::array<std::string_view, 4> kRefundFields{"payment_intent", "amoun
 constexpr std::array<std::string_view, 2> kWebhookFields{"url", "events"};
 constexpr std::size_t kWebhookUrlBytesMax = 2048;
 
+// {"brand": "transit_ic", "idm": "0123456789ABCDEF"}: what the terminal's reader saw at the tap.
+Result<std::pair<std::string, std::string>, ApiError> emoney_member(const json::object& method) {
+  const json::value* value = method.if_contains("emoney");
+  if (!value->is_object())
+    return fail(invalid("payment_method.emoney", "payment_method.emoney must be an object"));
+  const json::object& emoney = value->as_object();
+  if (auto unknown = reject_unknown(emoney, kEmoneyFields, "payment_method.emoney.")) return fail(*unknown);
+  auto brand = string_member(emoney, "brand", true);
+  auto idm = string_member(emoney, "idm", true);
+  if (!brand.ok() || !idm.ok()) {
+    ApiError error = !brand.ok() ? brand.error() : idm.error();
+    error.param = "payment_method.emoney." + error.param;
+    return fail(error);
+  }
+  if (std::find(kEmoneyBrands.begin(), kEmoneyBrands.end(), *brand.value()) == kEmoneyBrands.end()) {
+    return fail(
+        invalid("payment_method.emoney.brand", "brand must be transit_ic, id, quicpay, waon or nanaco"));
+  }
+  const std::string& text = *idm.value();
+  const bool hex = text.size() == kIdmHexDigits && std::all_of(text.begin(), text.end(), [](char c) {
+                     return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F');
+                   });
+  if (!hex) return fail(invalid("payment_method.emoney.idm", "idm must be 16 upper-case hex digits"));
+  return std::pair<std::string, std::string>(*brand.value(), text);
+}
+
 Result<PaymentMethod, ApiError> payment_method_member(const json::object& object) {
   PaymentMethod payment_method;
   const json::value* value = object.if_contains("payment_method");
@@ -233,6 +263,12 @@ Result<PaymentMethod, ApiError> payment_method_member(const json::object& object
     return fail(error);
   }
   if (token.value()) payment_method.card_token = *token.value();
+  if (method.contains("emoney")) {
+    auto emoney = emoney_member(method);
+    if (!emoney.ok()) return fail(emoney.error());
+    payment_method.emoney_brand = emoney->first;
+    payment_method.emoney_idm = emoney->second;
+  }
   return payment_method;
 }
 
