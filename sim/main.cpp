@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "emoney_centre/emoney_centre_main.hpp"
 #include "kessai/runtime/http_server.hpp"
 #include "sim_options.hpp"
 
@@ -72,6 +73,8 @@ constexpr std::string_view kUsage =
     "simulators:\n"
     "  card-acquirer    a card acquirer: authorize/capture by token; capture, void, refund\n"
     "                   (partial captures and refunds too); inquiry by reference\n"
+    "  emoney-centre    an e-money centre (transit_ic, id, quicpay, waon, nanaco): pay by brand and\n"
+    "                   IDm, captured at once; refunds of prepaid brands; inquiry by reference\n"
     "options:\n"
     "  --listen HOST:PORT    default 127.0.0.1:0 (a free port)\n"
     "  --port-file FILE      write the bound port there once listening\n"
@@ -86,7 +89,9 @@ constexpr std::string_view kUsage =
     "  --lost-response-rate R  do it, then close the connection without answering\n"
     "inquiries (GET) always answer, as a real processor's status API does\n"
     "test card tokens: tok_visa (and any tok_…) approve; tok_decline, tok_insufficient_funds,\n"
-    "tok_expired_card decline\n";
+    "tok_expired_card decline\n"
+    "test e-money IDms (16 upper-case hex digits): FFFF… is blocked (card_blocked); …0000 has no\n"
+    "balance (insufficient_balance on prepaid brands); any other starts with 10000 yen per prepaid brand\n";
 
 }  // namespace
 
@@ -103,6 +108,7 @@ int main(int argc, char** argv) {
   }
   try {
     if (simulator == "card-acquirer") return kessai::sim::run_card_acquirer(options);
+    if (simulator == "emoney-centre") return kessai::sim::run_emoney_centre(options);
   } catch (const std::exception& error) {
     std::fprintf(stderr, "kessai-sim %s: %s\n", simulator.c_str(), error.what());
     return 1;

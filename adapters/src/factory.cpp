@@ -1,13 +1,15 @@
 #include "kessai/adapters/factory.hpp"
 
 #include <array>
+#include <string>
 
 #include "../card/card_acquirer.hpp"
+#include "../emoney/emoney_centre.hpp"
 
 namespace kessai::adapters {
 
 namespace {
-constexpr std::array<std::string_view, 1> kKinds{"card"};
+constexpr std::array<std::string_view, 2> kKinds{"card", "emoney"};
 }
 
 std::span<const std::string_view> known_kinds() {
@@ -18,10 +20,15 @@ Result<std::unique_ptr<Processor>, std::string> make_processor(const ProcessorCo
   try {
     if (config.kind == "card")
       return std::unique_ptr<Processor>(std::make_unique<card::CardAcquirer>(config));
+    if (config.kind == "emoney")
+      return std::unique_ptr<Processor>(std::make_unique<emoney::EmoneyCentre>(config));
   } catch (const std::invalid_argument& error) {
     return fail("processor '" + config.id.str() + "': " + error.what());
   }
-  return fail("processor '" + config.id.str() + "' has unknown kind '" + config.kind + "' (known: card)");
+  std::string known;
+  for (const std::string_view kind : kKinds) known += (known.empty() ? "" : ", ") + std::string(kind);
+  return fail("processor '" + config.id.str() + "' has unknown kind '" + config.kind + "' (known: " + known +
+              ")");
 }
 
 }  // namespace kessai::adapters

@@ -165,3 +165,36 @@ TEST_CASE("kessaid refuses a broken config and names the key") {
   CHECK_THAT(output, Catch::Contains("server.listen"));
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE_METHOD(Stack, "e-money: a tap is charged at the centre, journaled, and refunded as the brand allows") {
+  const auto tap = [&](const std::string& brand, const std::string& idm, int amount) {
+    return post(R"({"amount": )" + std::to_string(amount) +
+                R"(, "currency": "JPY", "means": "emoney", "fee_code": "F001", "facility_id": "FAC001",
+                   "confirm": true, "payment_method": {"emoney": {"brand": ")" +
+                brand + R"(", "idm": ")" + idm + R"("}}})");
+  };
+  const auto paid = tap("transit_ic", "0123456789ABCDEF", 300);
+  INFO(paid.body);
+  REQUIRE(paid.status == 201);
+  CHECK(body_of(paid).at("status") == "succeeded");
+  CHECK(body_of(paid).at("processor") == "emoney-sim");
+  const std::string id(body_of(paid).at("id").as_string());
+  CHECK(count("select count(*) from postings where account_code = 'assets:receivable:emoney-sim'") == 1);
+
+  const auto empty = tap("waon", "0123456789AB0000", 300);
+  CHECK(empty.status == 402);
+  CHECK(body_of(empty).at("payment_intent").at("last_payment_error").at("code") == "insufficient_balance");
+
+  const auto refunded = request("POST", "/v1/refunds", R"({"payment_intent": ")" + id + R"(", "amount": 100})");
+  CHECK(refunded.status == 201);
+  const std::string postpaid(body_of(tap("id", "0123456789ABCDEF", 500)).at("id").as_string());
+  const auto refused = request("POST", "/v1/refunds", R"({"payment_intent": ")" + postpaid + R"("})");
+  CHECK(refused.status == 402);
+  CHECK(body_of(refused).at("refund").at("failure_code") == "refund_not_supported");
+
+  const auto manual = post(R"({"amount": 100, "currency": "JPY", "means": "emoney", "fee_code": "F001",
+      "facility_id": "FAC001", "capture_method": "manual"})");
+  CHECK(body_of(manual).at("param") == "capture_method");
+  CHECK(body_of(tap("nanaco", "0123456789abcdef", 100)).at("param") == "payment_method.emoney.idm");
+  CHECK_THAT(must_run("kessai", {"ledger", "trial-balance"}, database.url()), Catch::Contains("balanced"));
+}

@@ -16,12 +16,8 @@ namespace json = boost::json;
 
 namespace {
 
-// Above the fixture's processor timeouts (connect 500 + request 3000 ms), as kessaid requires.
-constexpr const char* kFastInquiry = "[payments]\ninquiry_after_ms = 4000\ninquiry_interval_ms = 100\n";
-
-StackOptions with_faults(std::vector<std::string> switches) {
-  return StackOptions{kFastInquiry, std::move(switches)};
-}
+// The fixture asks about unknown outcomes 4 s after sending (above its 500 + 3000 ms processor timeouts).
+StackOptions with_faults(std::vector<std::string> switches) { return StackOptions{"", std::move(switches)}; }
 
 // Polls the intent until it leaves `processing` (bounded); returns its last state.
 json::object settled(Stack& stack, const std::string& id) {

@@ -25,6 +25,7 @@ Stack::Stack(StackOptions stack_options)
   must_run("kessai", {"migrate"}, database.url());
   must_run("kessai", {"catalog", "load", kSource + "/ops/config/catalog.demo.toml"}, database.url());
   api_key = create_key({"all"});
+  start_emoney_centre();
   start_simulator();
   start_daemon();
 }
@@ -32,6 +33,7 @@ Stack::Stack(StackOptions stack_options)
 Stack::~Stack() {
   if (daemon) daemon->stop();
   if (simulator) simulator->stop();
+  if (emoney_centre) emoney_centre->stop();
   std::filesystem::remove_all(dir);
 }
 
@@ -48,15 +50,34 @@ void Stack::start_simulator() {
   sim_url = "http://127.0.0.1:" + std::to_string(port);
 }
 
+void Stack::start_emoney_centre() {
+  emoney_centre = std::make_unique<ChildProcess>(
+      kBin + "/kessai-sim",
+      std::vector<std::string>{"emoney-centre", "--listen", "127.0.0.1:0", "--port-file", dir + "/emoney.port",
+                               "--state-dir", dir + "/emoney"},
+      std::vector<std::string>{}, dir + "/emoney.log");
+  const unsigned port = wait_for_port_file(dir + "/emoney.port", std::chrono::seconds(30));
+  INFO(emoney_centre->log_tail());
+  REQUIRE(port != 0);
+  emoney_url = "http://127.0.0.1:" + std::to_string(port);
+}
+
 void Stack::start_daemon() {
   std::ifstream in(kSource + "/ops/config/kessaid.toml");
   std::stringstream text;
   text << in.rdbuf();
   std::string config = text.str();
   config.replace(config.find("@CARD_ACQUIRER_URL@"), 19, sim_url);
-  // A short timeout keeps the processor-down test quick.
-  config.replace(config.find("request_timeout_ms = 10000"), 26, "request_timeout_ms = 3000");
-  config.replace(config.find("connect_timeout_ms = 2000"), 25, "connect_timeout_ms = 500");
+  config.replace(config.find("@EMONEY_CENTRE_URL@"), 19, emoney_url);
+  while (config.find("connect_timeout_ms = 2000") != std::string::npos) {
+    config.replace(config.find("connect_timeout_ms = 2000"), 25, "connect_timeout_ms = 500");
+  }
+  // Unknown outcomes are asked about soon after the (shortened) processor timeouts.
+  config.replace(config.find("inquiry_after_ms = 30000"), 24, "inquiry_after_ms = 4000");
+  config.replace(config.find("inquiry_interval_ms = 5000"), 26, "inquiry_interval_ms = 100");
+  while (config.find("request_timeout_ms = 10000") != std::string::npos) {
+    config.replace(config.find("request_timeout_ms = 10000"), 26, "request_timeout_ms = 3000");
+  }
   std::ofstream(dir + "/kessaid.toml") << config << "\n" << options.extra_config;
 
   std::filesystem::remove(dir + "/kessaid.port");

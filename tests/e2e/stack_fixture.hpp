@@ -34,6 +34,7 @@ struct Stack {
   ~Stack();
 
   void start_simulator();
+  void start_emoney_centre();
   void start_daemon();
   // A new API key; scope "all", "facility:FAC001", …
   std::string create_key(const std::vector<std::string>& scopes, const std::string& name = "e2e");
@@ -49,10 +50,12 @@ struct Stack {
   TestDatabase database{false};
   std::string dir;
   std::string sim_url;
+  std::string emoney_url;
   std::string url;
   std::string api_key;
   StackOptions options;
   std::unique_ptr<ChildProcess> simulator;
+  std::unique_ptr<ChildProcess> emoney_centre;
   std::unique_ptr<ChildProcess> daemon;
   std::unique_ptr<runtime::HttpClient> api;
 };

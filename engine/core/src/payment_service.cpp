@@ -62,6 +62,10 @@ std::optional<ApiError> PaymentService::validate(const CreateIntentCommand& comm
   if (command.currency != "JPY") {
     return ApiError{ErrorCode::currency_unsupported, "currency must be JPY", "currency"};
   }
+  if (command.means == Means::emoney && command.capture_method == CaptureMethod::manual) {
+    return ApiError{ErrorCode::invalid_parameter,
+                    "e-money is paid in full at the tap; capture_method must be automatic", "capture_method"};
+  }
   if (command.facility.has_value() == command.procedure.has_value()) {
     return ApiError{ErrorCode::invalid_parameter, "give exactly one of facility_id and procedure_id",
                     command.facility ? "procedure_id" : "facility_id"};
