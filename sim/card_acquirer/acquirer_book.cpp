@@ -1,19 +1,6 @@
 #include "acquirer_book.hpp"
 
-#include <cstdio>
-
 namespace kessai::sim {
-
-namespace {
-
-// "ch_000001", "rf_000001": numbered in the order the book made them, as the journals replay them.
-std::string numbered_id(const char* prefix, std::size_t number) {
-  char id[32];
-  std::snprintf(id, sizeof id, "%s_%06zu", prefix, number);
-  return id;
-}
-
-}  // namespace
 
 std::optional<std::string> decline_code_for_token(const std::string& token) {
   if (token == "tok_decline") return "card_declined";
@@ -25,12 +12,11 @@ std::optional<std::string> decline_code_for_token(const std::string& token) {
 
 ChargeDecision AcquirerBook::charge(const ChargeAttempt& attempt, const std::string& now) {
   std::lock_guard lock(mutex_);
-  if (const auto found = by_reference_.find(attempt.reference); found != by_reference_.end()) {
-    const Charge& existing = charges_[found->second];
-    return ChargeDecision{existing, true, existing.amount_yen != attempt.amount_yen};
+  if (const Charge* existing = charges_.find_by_reference(attempt.reference)) {
+    return ChargeDecision{*existing, true, existing->amount_yen != attempt.amount_yen};
   }
   Charge charge;
-  charge.id = numbered_id("ch", charges_.size() + 1);
+  charge.id = charges_.next_id("ch");
   charge.reference = attempt.reference;
   charge.amount_yen = attempt.amount_yen;
   charge.merchant = attempt.merchant;
@@ -49,13 +35,13 @@ ChargeDecision AcquirerBook::charge(const ChargeAttempt& attempt, const std::str
   } else {
     charge.status = "authorized";
   }
-  put_charge(charge);
+  charges_.put(charge);
   return ChargeDecision{charge, false, false};
 }
 
 ChargeChange AcquirerBook::capture(const std::string& charge_id, std::optional<std::int64_t> amount_yen) {
   std::lock_guard lock(mutex_);
-  Charge* charge = find_charge(charge_id);
+  Charge* charge = charges_.find(charge_id);
   if (charge == nullptr) return {BookOutcome::not_found, {}};
   const std::int64_t capture_yen = amount_yen.value_or(charge->amount_yen);
   if (charge->status == "captured") {
@@ -73,7 +59,7 @@ ChargeChange AcquirerBook::capture(const std::string& charge_id, std::optional<s
 
 ChargeChange AcquirerBook::void_authorization(const std::string& charge_id) {
   std::lock_guard lock(mutex_);
-  Charge* charge = find_charge(charge_id);
+  Charge* charge = charges_.find(charge_id);
   if (charge == nullptr) return {BookOutcome::not_found, {}};
   if (charge->status == "voided") return {BookOutcome::replayed, *charge};
   // Money already moved: only a refund can give it back.
@@ -86,42 +72,37 @@ ChargeChange AcquirerBook::void_authorization(const std::string& charge_id) {
 RefundDecision AcquirerBook::refund(const RefundAttempt& attempt, const std::string& now) {
   std::lock_guard lock(mutex_);
   Refund refund{"", attempt.charge_id, attempt.reference, attempt.amount_yen, "", now};
-  if (const auto found = refund_by_reference_.find(attempt.reference); found != refund_by_reference_.end()) {
-    const Refund& existing = refunds_[found->second];
-    const bool same = existing.charge_id == attempt.charge_id && existing.amount_yen == attempt.amount_yen;
-    const Charge* refunded = find_charge(existing.charge_id);
-    return {same ? BookOutcome::replayed : BookOutcome::reference_conflict, existing,
+  if (const Refund* existing = refunds_.find_by_reference(attempt.reference)) {
+    const bool same = existing->charge_id == attempt.charge_id && existing->amount_yen == attempt.amount_yen;
+    const Charge* refunded = charges_.find(existing->charge_id);
+    return {same ? BookOutcome::replayed : BookOutcome::reference_conflict, *existing,
             refunded != nullptr ? *refunded : Charge{}};
   }
-  Charge* charge = find_charge(attempt.charge_id);
+  Charge* charge = charges_.find(attempt.charge_id);
   if (charge == nullptr) return {BookOutcome::not_found, refund, {}};
   if (attempt.amount_yen <= 0) return {BookOutcome::invalid_amount, refund, *charge};
   if (charge->status != "captured") return {BookOutcome::wrong_state, refund, *charge};
   // Both are within 0..captured, so the difference cannot overflow.
   const std::int64_t refundable_yen = charge->amount_captured_yen - charge->amount_refunded_yen;
   if (attempt.amount_yen > refundable_yen) return {BookOutcome::exceeds_capture, refund, *charge};
-  refund.id = numbered_id("rf", refunds_.size() + 1);
+  refund.id = refunds_.next_id("rf");
   refund.status = "succeeded";
   charge->amount_refunded_yen += attempt.amount_yen;
-  put_refund(refund);
+  refunds_.put(refund);
   return {BookOutcome::done, refund, *charge};
 }
 
 void AcquirerBook::restore(const std::vector<Charge>& charges, const std::vector<Refund>& refunds) {
   std::lock_guard lock(mutex_);
   charges_.clear();
-  charge_by_id_.clear();
-  by_reference_.clear();
   refunds_.clear();
-  refund_by_id_.clear();
-  refund_by_reference_.clear();
-  for (const Charge& charge : charges) put_charge(charge);
-  for (const Refund& refund : refunds) put_refund(refund);
+  for (const Charge& charge : charges) charges_.put(charge);
+  for (const Refund& refund : refunds) refunds_.put(refund);
   // refunds.jsonl is the record of refunds: a crash between appending a refund and its charge's new
   // line must neither lose nor double the refunded amount.
-  for (Charge& charge : charges_) charge.amount_refunded_yen = 0;
-  for (const Refund& refund : refunds_) {
-    Charge* charge = find_charge(refund.charge_id);
+  for (Charge& charge : charges_.mutable_all()) charge.amount_refunded_yen = 0;
+  for (const Refund& refund : refunds_.all()) {
+    Charge* charge = charges_.find(refund.charge_id);
     if (charge == nullptr) continue;
     std::int64_t sum_yen = 0;
     if (__builtin_add_overflow(charge->amount_refunded_yen, refund.amount_yen, &sum_yen)) continue;
@@ -131,65 +112,32 @@ void AcquirerBook::restore(const std::vector<Charge>& charges, const std::vector
 
 std::vector<Charge> AcquirerBook::all() const {
   std::lock_guard lock(mutex_);
-  return charges_;
+  return charges_.all();
 }
 
 std::optional<Charge> AcquirerBook::by_id(const std::string& id) const {
   std::lock_guard lock(mutex_);
-  const auto found = charge_by_id_.find(id);
-  if (found == charge_by_id_.end()) return std::nullopt;
-  return charges_[found->second];
+  return copy_of(charges_.find(id));
 }
 
 std::optional<Charge> AcquirerBook::by_reference(const std::string& reference) const {
   std::lock_guard lock(mutex_);
-  const auto found = by_reference_.find(reference);
-  if (found == by_reference_.end()) return std::nullopt;
-  return charges_[found->second];
+  return copy_of(charges_.find_by_reference(reference));
 }
 
 std::vector<Refund> AcquirerBook::all_refunds() const {
   std::lock_guard lock(mutex_);
-  return refunds_;
+  return refunds_.all();
 }
 
 std::optional<Refund> AcquirerBook::refund_by_id(const std::string& id) const {
   std::lock_guard lock(mutex_);
-  const auto found = refund_by_id_.find(id);
-  if (found == refund_by_id_.end()) return std::nullopt;
-  return refunds_[found->second];
+  return copy_of(refunds_.find(id));
 }
 
 std::optional<Refund> AcquirerBook::refund_by_reference(const std::string& reference) const {
   std::lock_guard lock(mutex_);
-  const auto found = refund_by_reference_.find(reference);
-  if (found == refund_by_reference_.end()) return std::nullopt;
-  return refunds_[found->second];
-}
-
-Charge* AcquirerBook::find_charge(const std::string& id) {
-  const auto found = charge_by_id_.find(id);
-  return found == charge_by_id_.end() ? nullptr : &charges_[found->second];
-}
-
-void AcquirerBook::put_charge(const Charge& charge) {
-  if (Charge* known = find_charge(charge.id)) {
-    *known = charge;
-    return;
-  }
-  charge_by_id_[charge.id] = charges_.size();
-  by_reference_[charge.reference] = charges_.size();
-  charges_.push_back(charge);
-}
-
-void AcquirerBook::put_refund(const Refund& refund) {
-  if (const auto known = refund_by_id_.find(refund.id); known != refund_by_id_.end()) {
-    refunds_[known->second] = refund;
-    return;
-  }
-  refund_by_id_[refund.id] = refunds_.size();
-  refund_by_reference_[refund.reference] = refunds_.size();
-  refunds_.push_back(refund);
+  return copy_of(refunds_.find_by_reference(reference));
 }
 
 }  // namespace kessai::sim

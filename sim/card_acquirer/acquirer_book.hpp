@@ -6,14 +6,14 @@
 // declined stays declined. A charge captured at once is born captured. Refunds apply to a captured
 // charge, in several parts if need be, up to the captured amount in total.
 
-#include <cstddef>
 #include <cstdint>
-#include <map>
 #include <mutex>
 #include <optional>
 #include <random>
 #include <string>
 #include <vector>
+
+#include "record_index.hpp"
 
 namespace kessai::sim {
 
@@ -104,19 +104,11 @@ class AcquirerBook {
   std::optional<Refund> refund_by_reference(const std::string& reference) const;
 
  private:
-  Charge* find_charge(const std::string& id);
-  void put_charge(const Charge& charge);  // adds it, or replaces the charge with its id
-  void put_refund(const Refund& refund);
-
   mutable std::mutex mutex_;
   std::mt19937_64 random_;
   double decline_rate_;
-  std::vector<Charge> charges_;
-  std::map<std::string, std::size_t> charge_by_id_;
-  std::map<std::string, std::size_t> by_reference_;
-  std::vector<Refund> refunds_;
-  std::map<std::string, std::size_t> refund_by_id_;
-  std::map<std::string, std::size_t> refund_by_reference_;
+  RecordIndex<Charge> charges_;
+  RecordIndex<Refund> refunds_;
 };
 
 // Test tokens, as acquirers publish them: tok_decline, tok_insufficient_funds, tok_expired_card decline;

@@ -5,49 +5,11 @@
 
 #include <boost/json.hpp>
 
+#include "json_lines.hpp"
+
 namespace kessai::sim {
 
 namespace json = boost::json;
-
-namespace {
-
-std::optional<std::string> string_at(const json::object& object, std::string_view key) {
-  const json::value* value = object.if_contains(key);
-  if (value == nullptr || !value->is_string()) return std::nullopt;
-  return std::string(value->as_string());
-}
-
-// Amounts are whole yen, never negative.
-std::optional<std::int64_t> amount_at(const json::object& object, std::string_view key) {
-  const json::value* value = object.if_contains(key);
-  if (value == nullptr || !value->is_int64() || value->as_int64() < 0) return std::nullopt;
-  return value->as_int64();
-}
-
-std::optional<json::object> parse_object(std::string_view line) {
-  json::error_code ec;
-  json::value parsed = json::parse(line, ec);
-  if (ec || !parsed.is_object()) return std::nullopt;
-  return std::move(parsed.as_object());
-}
-
-template <class Record>
-std::vector<Record> read_lines(std::istream& lines, std::optional<Record> (*parse)(std::string_view),
-                               std::size_t& skipped_lines) {
-  std::vector<Record> records;
-  std::string line;
-  while (std::getline(lines, line)) {
-    if (line.empty()) continue;
-    if (auto record = parse(line)) {
-      records.push_back(std::move(*record));
-    } else {
-      ++skipped_lines;
-    }
-  }
-  return records;
-}
-
-}  // namespace
 
 json::object charge_json(const Charge& charge) {
   json::object out{{"id", charge.id},

@@ -20,10 +20,11 @@
 
 #include "acquirer_book.hpp"
 #include "acquirer_records.hpp"
-#include "kessai/runtime/http_server.hpp"
+#include "http_replies.hpp"
+#include "json_lines.hpp"
 #include "kessai/runtime/log.hpp"
-#include "kessai/runtime/worker_pool.hpp"
 #include "sim_options.hpp"
+#include "sim_server.hpp"
 
 namespace kessai::sim {
 
@@ -37,36 +38,11 @@ constexpr std::string_view kChargesPrefix = "/v1/charges/";
 constexpr std::string_view kRefundsPrefix = "/v1/refunds/";
 constexpr std::string_view kReferenceQuery = "reference=";
 
-runtime::HttpResponse reply(unsigned status, const json::value& body) {
-  runtime::HttpResponse response;
-  response.status = status;
-  response.body = json::serialize(body);
-  return response;
-}
-
-runtime::HttpResponse bad_request(std::string message) {
-  return reply(400, json::object{{"error", "invalid_request"}, {"message", std::move(message)}});
-}
-
-runtime::HttpResponse not_found(std::string_view message = "no such resource") {
-  return reply(404, json::object{{"error", "not_found"}, {"message", message}});
-}
-
 runtime::HttpResponse conflict(std::string error, const Charge& charge, std::string message) {
   return reply(409, json::object{{"error", std::move(error)},
                                  {"charge", charge.id},
                                  {"charge_status", charge.status},
                                  {"message", std::move(message)}});
-}
-
-std::string now_utc() {
-  const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char buffer[32];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return buffer;
 }
 
 bool is_positive_amount(const json::value* amount) {
@@ -171,20 +147,18 @@ runtime::HttpResponse refund_reply(const RefundDecision& decision) {
   return reply(500, json::object{{"error", "internal"}, {"message", "unexpected book outcome"}});
 }
 
-// The reference of "reference=…", or nullopt for no query (list everything).
+// The raw value of a query that starts with "reference=" (nullopt: list everything). Not the common
+// parse_reference_query: kessai's card adapter sends its payment ids as they are, and this acquirer's
+// inquiry has always matched the rest of the query verbatim, so it stays so.
 std::optional<std::string> reference_query(std::string_view query) {
   if (!query.starts_with(kReferenceQuery)) return std::nullopt;
   return std::string(query.substr(kReferenceQuery.size()));
 }
 
-json::object list_json(json::array data) {
-  return json::object{{"object", "list"}, {"data", std::move(data)}};
-}
-
 class CardAcquirerSim {
  public:
   explicit CardAcquirerSim(const SimOptions& options)
-      : options_(options), book_(options.seed, options.decline_rate), faults_(options.faults, options.seed) {
+      : options_(options), book_(options.seed, options.decline_rate) {
     const std::filesystem::path dir(options.state_dir);
     std::filesystem::create_directories(dir);
     std::ifstream charge_lines(dir / "charges.jsonl");
@@ -193,27 +167,8 @@ class CardAcquirerSim {
     log::info("journals_loaded", {{"charges", std::uint64_t{load.charges}},
                                   {"refunds", std::uint64_t{load.refunds}},
                                   {"skipped_lines", std::uint64_t{load.skipped_lines}}});
-    charges_journal_.open(dir / "charges.jsonl", std::ios::app);
-    refunds_journal_.open(dir / "refunds.jsonl", std::ios::app);
-  }
-
-  // Applies the fault plan to requests that change something, then answers.
-  runtime::HttpResponse handle_with_faults(const runtime::HttpRequest& request) {
-    const Fault fault = request.method == "POST" ? faults_.next() : Fault::none;
-    if (fault == Fault::unavailable) {
-      log::info("fault_injected", {{"fault", "unavailable"}, {"path", request.path()}});
-      return reply(503,
-                   json::object{{"error", "unavailable"}, {"message", "temporarily unavailable; retry"}});
-    }
-    runtime::HttpResponse response = handle(request);
-    if (fault == Fault::slow_answer) {
-      log::info("fault_injected", {{"fault", "slow_answer"}, {"path", request.path()}});
-      std::this_thread::sleep_for(std::chrono::milliseconds(faults_.rates().slow_answer_ms));
-    } else if (fault == Fault::lost_response) {
-      log::info("fault_injected", {{"fault", "lost_response"}, {"path", request.path()}});
-      response.status = 0;
-    }
-    return response;
+    open_journal(charges_journal_, dir / "charges.jsonl");
+    open_journal(refunds_journal_, dir / "refunds.jsonl");
   }
 
   runtime::HttpResponse handle(const runtime::HttpRequest& request) {
@@ -275,12 +230,12 @@ class CardAcquirerSim {
         std::string(token->as_string()), capture == nullptr || !capture->is_bool() || capture->as_bool()};
     simulate_latency();
     std::lock_guard lock(changes_mutex_);
-    const ChargeDecision decision = book_.charge(attempt, now_utc());
+    const ChargeDecision decision = book_.charge(attempt, utc_now());
     if (decision.conflict) {
       return reply(409, json::object{{"error", "reference_conflict"},
                                      {"message", "reference already charged with another amount"}});
     }
-    if (!decision.replayed) append(charges_journal_, charge_json(decision.charge));
+    if (!decision.replayed) append_line(charges_journal_, charge_json(decision.charge));
     log::info(decision.replayed ? "charge_replayed" : "charge_decided",
               {{"charge", decision.charge.id},
                {"reference", decision.charge.reference},
@@ -296,7 +251,7 @@ class CardAcquirerSim {
     simulate_latency();
     std::lock_guard lock(changes_mutex_);
     const ChargeChange change = book_.capture(id, amount_yen);
-    if (change.outcome == BookOutcome::done) append(charges_journal_, charge_json(change.charge));
+    if (change.outcome == BookOutcome::done) append_line(charges_journal_, charge_json(change.charge));
     log_change("capture", id, change);
     return charge_change_reply(change, "captured");
   }
@@ -305,7 +260,7 @@ class CardAcquirerSim {
     simulate_latency();
     std::lock_guard lock(changes_mutex_);
     const ChargeChange change = book_.void_authorization(id);
-    if (change.outcome == BookOutcome::done) append(charges_journal_, charge_json(change.charge));
+    if (change.outcome == BookOutcome::done) append_line(charges_journal_, charge_json(change.charge));
     log_change("void", id, change);
     return charge_change_reply(change, "voided");
   }
@@ -315,11 +270,11 @@ class CardAcquirerSim {
     if (auto error = parse_refund_body(body, attempt)) return bad_request(std::move(*error));
     simulate_latency();
     std::lock_guard lock(changes_mutex_);
-    const RefundDecision decision = book_.refund(attempt, now_utc());
+    const RefundDecision decision = book_.refund(attempt, utc_now());
     if (decision.outcome == BookOutcome::done) {
       // The refund first: on reload it is the record the charge's refunded amount is summed from.
-      append(refunds_journal_, refund_json(decision.refund));
-      append(charges_journal_, charge_json(decision.charge));
+      append_line(refunds_journal_, refund_json(decision.refund));
+      append_line(charges_journal_, charge_json(decision.charge));
     }
     log::info("refund_decided", {{"outcome", static_cast<int>(decision.outcome)},
                                  {"refund", decision.refund.id},
@@ -353,12 +308,6 @@ class CardAcquirerSim {
     if (options_.latency_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(options_.latency_ms));
   }
 
-  // Called with changes_mutex_ held, so the journal's order is the book's order.
-  static void append(std::ofstream& journal, const json::object& record) {
-    journal << json::serialize(record) << '\n';
-    journal.flush();
-  }
-
   static void log_change(std::string_view operation, const std::string& id, const ChargeChange& change) {
     log::info("charge_changed", {{"operation", operation},
                                  {"outcome", static_cast<int>(change.outcome)},
@@ -369,7 +318,6 @@ class CardAcquirerSim {
 
   SimOptions options_;
   AcquirerBook book_;
-  FaultPlan faults_;
   std::mutex changes_mutex_;  // held from a book decision to its journal lines
   std::ofstream charges_journal_;
   std::ofstream refunds_journal_;
@@ -380,21 +328,8 @@ class CardAcquirerSim {
 int run_card_acquirer(const SimOptions& options) {
   log::configure("kessai-sim card-acquirer", log::Level::info);
   CardAcquirerSim sim(options);
-  runtime::WorkerPool workers(32, 10'000);  // slow answers must not hold up the others
-  runtime::HttpServer server(
-      options.host, options.port, runtime::ServerLimits{},
-      [&](runtime::HttpRequest request, runtime::Responder respond) {
-        auto job = [&sim, request = std::move(request), respond]() {
-          respond(sim.handle_with_faults(request));
-        };
-        if (!workers.try_post(job)) respond(reply(503, json::object{{"error", "overloaded"}}));
-      },
-      1);
-  if (!options.port_file.empty()) runtime::write_port_file(options.port_file, server.port());
-  log::info("simulator_listening", {{"port", unsigned{server.port()}}, {"state_dir", options.state_dir}});
-  server.run();
-  workers.shutdown();
-  return 0;
+  return serve_simulator(options,
+                         [&sim](const runtime::HttpRequest& request) { return sim.handle(request); });
 }
 
 }  // namespace kessai::sim

@@ -2,7 +2,6 @@
 
 #include <array>
 #include <cassert>
-#include <cstdio>
 #include <utility>
 
 namespace kessai::sim::emoney {
@@ -17,13 +16,6 @@ constexpr std::array<std::pair<Brand, std::string_view>, 5> kBrandNames{{{Brand:
 
 // A FeliCa IDm is 8 bytes, written as 16 hex digits.
 constexpr std::size_t kIdmDigits = 16;
-
-// "em_000001", "emr_000001": numbered in the order the book made them, as the journals replay them.
-std::string numbered_id(const char* prefix, std::size_t number) {
-  char id[32];
-  std::snprintf(id, sizeof id, "%s_%06zu", prefix, number);
-  return id;
-}
 
 std::string balance_key(Brand brand, const std::string& idm) {
   return std::string(to_string(brand)) + ":" + idm;
@@ -69,15 +61,13 @@ PaymentDecision CentreBook::pay(const PaymentAttempt& attempt, const std::string
   assert(attempt.amount_yen > 0);
   assert(is_idm(attempt.idm));
   std::lock_guard lock(mutex_);
-  if (const auto found = payment_by_reference_.find(attempt.reference);
-      found != payment_by_reference_.end()) {
-    const Payment& existing = payments_[found->second];
-    const bool same = existing.amount_yen == attempt.amount_yen && existing.brand == attempt.brand &&
-                      existing.idm == attempt.idm;
-    return PaymentDecision{existing, true, !same};
+  if (const Payment* existing = payments_.find_by_reference(attempt.reference)) {
+    const bool same = existing->amount_yen == attempt.amount_yen && existing->brand == attempt.brand &&
+                      existing->idm == attempt.idm;
+    return PaymentDecision{*existing, true, !same};
   }
   Payment payment;
-  payment.id = numbered_id("em", payments_.size() + 1);
+  payment.id = payments_.next_id("em");
   payment.reference = attempt.reference;
   payment.brand = attempt.brand;
   payment.idm = attempt.idm;
@@ -97,7 +87,7 @@ PaymentDecision CentreBook::pay(const PaymentAttempt& attempt, const std::string
       payment.balance_after_yen = balance_yen;
     }
   }
-  put_payment(payment);
+  payments_.put(payment);
   return PaymentDecision{payment, false, false};
 }
 
@@ -119,14 +109,14 @@ std::optional<std::string> CentreBook::decline_code_for(const PaymentAttempt& at
 RefundDecision CentreBook::refund(const RefundAttempt& attempt, const std::string& now) {
   std::lock_guard lock(mutex_);
   Refund refund{"", attempt.payment_id, attempt.reference, attempt.amount_yen, "", std::nullopt, now};
-  if (const auto found = refund_by_reference_.find(attempt.reference); found != refund_by_reference_.end()) {
-    const Refund& existing = refunds_[found->second];
-    const bool same = existing.payment_id == attempt.payment_id && existing.amount_yen == attempt.amount_yen;
-    const Payment* refunded = find_payment(existing.payment_id);
-    return {same ? RefundOutcome::replayed : RefundOutcome::reference_conflict, existing,
+  if (const Refund* existing = refunds_.find_by_reference(attempt.reference)) {
+    const bool same =
+        existing->payment_id == attempt.payment_id && existing->amount_yen == attempt.amount_yen;
+    const Payment* refunded = payments_.find(existing->payment_id);
+    return {same ? RefundOutcome::replayed : RefundOutcome::reference_conflict, *existing,
             refunded != nullptr ? *refunded : Payment{}};
   }
-  Payment* payment = find_payment(attempt.payment_id);
+  Payment* payment = payments_.find(attempt.payment_id);
   if (payment == nullptr) return {RefundOutcome::not_found, refund, {}};
   if (attempt.amount_yen <= 0) return {RefundOutcome::invalid_amount, refund, *payment};
   if (payment->status != "captured") return {RefundOutcome::not_captured, refund, *payment};
@@ -143,27 +133,23 @@ RefundDecision CentreBook::refund(const RefundAttempt& attempt, const std::strin
   }
   balance_yen = credited_yen;
   payment->amount_refunded_yen += attempt.amount_yen;
-  refund.id = numbered_id("emr", refunds_.size() + 1);
+  refund.id = refunds_.next_id("emr");
   refund.status = "succeeded";
   refund.balance_after_yen = balance_yen;
-  put_refund(refund);
+  refunds_.put(refund);
   return {RefundOutcome::done, refund, *payment};
 }
 
 RestoreReport CentreBook::restore(const std::vector<Payment>& payments, const std::vector<Refund>& refunds) {
   std::lock_guard lock(mutex_);
   payments_.clear();
-  payment_by_id_.clear();
-  payment_by_reference_.clear();
   refunds_.clear();
-  refund_by_id_.clear();
-  refund_by_reference_.clear();
   balances_yen_.clear();
-  for (const Payment& payment : payments) put_payment(payment);
-  for (const Refund& refund : refunds) put_refund(refund);
+  for (const Payment& payment : payments) payments_.put(payment);
+  for (const Refund& refund : refunds) refunds_.put(refund);
   // The journals keep what happened; balances and refunded amounts are derived from it, so a line
   // torn by a crash cannot leave them disagreeing with the payments and refunds that were kept.
-  for (Payment& payment : payments_) {
+  for (Payment& payment : payments_.mutable_all()) {
     payment.amount_refunded_yen = 0;
     const std::optional<Brand> brand = parse_brand(payment.brand);
     if (payment.status != "captured" || !brand || !is_prepaid(*brand)) continue;
@@ -172,14 +158,14 @@ RestoreReport CentreBook::restore(const std::vector<Payment>& payments, const st
     if (!__builtin_sub_overflow(balance_yen, payment.amount_yen, &debited_yen)) balance_yen = debited_yen;
   }
   RestoreReport report;
-  for (const Refund& refund : refunds_) {
+  for (const Refund& refund : refunds_.all()) {
     if (!count_refund(refund)) ++report.refunds_not_counted;
   }
   return report;
 }
 
 bool CentreBook::count_refund(const Refund& refund) {
-  Payment* payment = find_payment(refund.payment_id);
+  Payment* payment = payments_.find(refund.payment_id);
   if (payment == nullptr || payment->status != "captured") return false;
   const std::optional<Brand> brand = parse_brand(payment->brand);
   if (!brand || !is_prepaid(*brand)) return false;
@@ -204,65 +190,32 @@ std::int64_t& CentreBook::balance_of(Brand brand, const std::string& idm) {
 
 std::vector<Payment> CentreBook::all() const {
   std::lock_guard lock(mutex_);
-  return payments_;
+  return payments_.all();
 }
 
 std::optional<Payment> CentreBook::by_id(const std::string& id) const {
   std::lock_guard lock(mutex_);
-  const auto found = payment_by_id_.find(id);
-  if (found == payment_by_id_.end()) return std::nullopt;
-  return payments_[found->second];
+  return copy_of(payments_.find(id));
 }
 
 std::optional<Payment> CentreBook::by_reference(const std::string& reference) const {
   std::lock_guard lock(mutex_);
-  const auto found = payment_by_reference_.find(reference);
-  if (found == payment_by_reference_.end()) return std::nullopt;
-  return payments_[found->second];
+  return copy_of(payments_.find_by_reference(reference));
 }
 
 std::vector<Refund> CentreBook::all_refunds() const {
   std::lock_guard lock(mutex_);
-  return refunds_;
+  return refunds_.all();
 }
 
 std::optional<Refund> CentreBook::refund_by_id(const std::string& id) const {
   std::lock_guard lock(mutex_);
-  const auto found = refund_by_id_.find(id);
-  if (found == refund_by_id_.end()) return std::nullopt;
-  return refunds_[found->second];
+  return copy_of(refunds_.find(id));
 }
 
 std::optional<Refund> CentreBook::refund_by_reference(const std::string& reference) const {
   std::lock_guard lock(mutex_);
-  const auto found = refund_by_reference_.find(reference);
-  if (found == refund_by_reference_.end()) return std::nullopt;
-  return refunds_[found->second];
-}
-
-Payment* CentreBook::find_payment(const std::string& id) {
-  const auto found = payment_by_id_.find(id);
-  return found == payment_by_id_.end() ? nullptr : &payments_[found->second];
-}
-
-void CentreBook::put_payment(const Payment& payment) {
-  if (Payment* known = find_payment(payment.id)) {
-    *known = payment;
-    return;
-  }
-  payment_by_id_[payment.id] = payments_.size();
-  payment_by_reference_[payment.reference] = payments_.size();
-  payments_.push_back(payment);
-}
-
-void CentreBook::put_refund(const Refund& refund) {
-  if (const auto known = refund_by_id_.find(refund.id); known != refund_by_id_.end()) {
-    refunds_[known->second] = refund;
-    return;
-  }
-  refund_by_id_[refund.id] = refunds_.size();
-  refund_by_reference_[refund.reference] = refunds_.size();
-  refunds_.push_back(refund);
+  return copy_of(refunds_.find_by_reference(reference));
 }
 
 }  // namespace kessai::sim::emoney

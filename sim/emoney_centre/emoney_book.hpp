@@ -18,6 +18,8 @@
 #include <string_view>
 #include <vector>
 
+#include "record_index.hpp"
+
 namespace kessai::sim::emoney {
 
 // Stable numbers; never renumber.
@@ -132,20 +134,13 @@ class CentreBook {
  private:
   std::optional<std::string> decline_code_for(const PaymentAttempt& attempt);
   std::int64_t& balance_of(Brand brand, const std::string& idm);  // adds the card at its initial balance
-  Payment* find_payment(const std::string& id);
-  void put_payment(const Payment& payment);  // adds it, or replaces the payment with its id
-  void put_refund(const Refund& refund);
   bool count_refund(const Refund& refund);  // restore: the refund's amount back on its payment and card
 
   mutable std::mutex mutex_;
   std::mt19937_64 random_;
   double decline_rate_;
-  std::vector<Payment> payments_;
-  std::map<std::string, std::size_t> payment_by_id_;
-  std::map<std::string, std::size_t> payment_by_reference_;
-  std::vector<Refund> refunds_;
-  std::map<std::string, std::size_t> refund_by_id_;
-  std::map<std::string, std::size_t> refund_by_reference_;
+  RecordIndex<Payment> payments_;
+  RecordIndex<Refund> refunds_;
   std::map<std::string, std::int64_t> balances_yen_;  // "<brand>:<IDm>", prepaid brands only
 };
 

@@ -1,44 +1,32 @@
 // kessai-sim emoney-centre: an e-money centre over HTTP/JSON, as kessai's e-money adapter expects one.
-// The API is CentreFront's (emoney_front.hpp); here are the sockets, the journals on disk, the latency
-// and the fault plan. Every new payment is appended to <state-dir>/payments.jsonl, every refund to
-// refunds.jsonl; both are replayed on start, and the cards' balances derived from them again.
+// The API is CentreFront's (emoney_front.hpp); here are the journals on disk and the latency; the
+// sockets, workers and fault plan are serve_simulator's (sim_server.hpp). Every new payment is appended
+// to <state-dir>/payments.jsonl, every refund to refunds.jsonl; both are replayed on start, and the
+// cards' balances derived from them again.
 
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <stdexcept>
 #include <thread>
-
-#include <boost/json.hpp>
 
 #include "emoney_book.hpp"
 #include "emoney_centre_main.hpp"
 #include "emoney_front.hpp"
 #include "emoney_records.hpp"
-#include "kessai/runtime/http_server.hpp"
+#include "http_replies.hpp"
+#include "json_lines.hpp"
 #include "kessai/runtime/log.hpp"
-#include "kessai/runtime/worker_pool.hpp"
+#include "sim_server.hpp"
 
 namespace kessai::sim {
 
-namespace json = boost::json;
-
 namespace {
-
-// Slow answers must not hold up the others; a full queue answers 503 at once.
-constexpr std::size_t kWorkerThreads = 32;
-constexpr std::size_t kQueuedRequestsMax = 10'000;
-
-runtime::HttpResponse reply(unsigned status, const json::object& body) {
-  runtime::HttpResponse response;
-  response.status = status;
-  response.body = json::serialize(body);
-  return response;
-}
 
 class EmoneyCentreSim {
  public:
   explicit EmoneyCentreSim(const SimOptions& options)
-      : options_(options), book_(options.seed, options.decline_rate), faults_(options.faults, options.seed) {
+      : options_(options), book_(options.seed, options.decline_rate) {
     const std::filesystem::path dir(options.state_dir);
     std::filesystem::create_directories(dir);
     {
@@ -50,43 +38,27 @@ class EmoneyCentreSim {
                                     {"skipped_lines", std::uint64_t{load.skipped_lines}},
                                     {"refunds_not_counted", std::uint64_t{load.refunds_not_counted}}});
     }
-    payments_journal_.open(dir / "payments.jsonl", std::ios::app);
-    refunds_journal_.open(dir / "refunds.jsonl", std::ios::app);
+    open_journal(payments_journal_, dir / "payments.jsonl");
+    open_journal(refunds_journal_, dir / "refunds.jsonl");
     if (!payments_journal_ || !refunds_journal_) {
       throw std::runtime_error("cannot append to the journals in " + options.state_dir);
     }
   }
 
-  // Applies the latency and the fault plan to requests that change something, then answers.
-  runtime::HttpResponse handle_with_faults(const runtime::HttpRequest& request) {
-    const bool post = request.method == "POST";
-    const Fault fault = post ? faults_.next() : Fault::none;
-    if (fault == Fault::unavailable) {
-      log::info("fault_injected", {{"fault", "unavailable"}, {"path", request.path()}});
-      return reply(503,
-                   json::object{{"error", "unavailable"}, {"message", "temporarily unavailable; retry"}});
-    }
-    if (post && options_.latency_ms > 0) {
+  // The latency applies to every POST the fault plan let through, before it is looked at.
+  runtime::HttpResponse handle(const runtime::HttpRequest& request) {
+    if (request.method == "POST" && options_.latency_ms > 0) {
       std::this_thread::sleep_for(std::chrono::milliseconds(options_.latency_ms));
     }
-    runtime::HttpResponse response = front_.handle(request);
-    if (fault == Fault::slow_answer) {
-      log::info("fault_injected", {{"fault", "slow_answer"}, {"path", request.path()}});
-      std::this_thread::sleep_for(std::chrono::milliseconds(faults_.rates().slow_answer_ms));
-    } else if (fault == Fault::lost_response) {
-      log::info("fault_injected", {{"fault", "lost_response"}, {"path", request.path()}});
-      response.status = 0;
-    }
-    return response;
+    return front_.handle(request);
   }
 
  private:
   SimOptions options_;
   emoney::CentreBook book_;
-  FaultPlan faults_;
   std::ofstream payments_journal_;
   std::ofstream refunds_journal_;
-  emoney::CentreFront front_{book_, payments_journal_, refunds_journal_, &emoney::utc_now};
+  emoney::CentreFront front_{book_, payments_journal_, refunds_journal_, &utc_now};
 };
 
 }  // namespace
@@ -94,21 +66,8 @@ class EmoneyCentreSim {
 int run_emoney_centre(const SimOptions& options) {
   log::configure("kessai-sim emoney-centre", log::Level::info);
   EmoneyCentreSim sim(options);
-  runtime::WorkerPool workers(kWorkerThreads, kQueuedRequestsMax);
-  runtime::HttpServer server(
-      options.host, options.port, runtime::ServerLimits{},
-      [&](runtime::HttpRequest request, runtime::Responder respond) {
-        auto job = [&sim, request = std::move(request), respond]() {
-          respond(sim.handle_with_faults(request));
-        };
-        if (!workers.try_post(job)) respond(reply(503, json::object{{"error", "overloaded"}}));
-      },
-      1);
-  if (!options.port_file.empty()) runtime::write_port_file(options.port_file, server.port());
-  log::info("simulator_listening", {{"port", unsigned{server.port()}}, {"state_dir", options.state_dir}});
-  server.run();
-  workers.shutdown();
-  return 0;
+  return serve_simulator(options,
+                         [&sim](const runtime::HttpRequest& request) { return sim.handle(request); });
 }
 
 }  // namespace kessai::sim

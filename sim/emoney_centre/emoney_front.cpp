@@ -1,12 +1,12 @@
 #include "emoney_front.hpp"
 
-#include <chrono>
-#include <ctime>
 #include <utility>
 
 #include <boost/json.hpp>
 
 #include "emoney_records.hpp"
+#include "http_replies.hpp"
+#include "json_lines.hpp"
 #include "kessai/runtime/log.hpp"
 
 namespace kessai::sim::emoney {
@@ -17,21 +17,6 @@ namespace {
 
 constexpr std::string_view kPaymentsPrefix = "/v1/payments/";
 constexpr std::string_view kRefundsPrefix = "/v1/refunds/";
-
-runtime::HttpResponse reply(unsigned status, const json::value& body) {
-  runtime::HttpResponse response;
-  response.status = status;
-  response.body = json::serialize(body);
-  return response;
-}
-
-runtime::HttpResponse bad_request(std::string message) {
-  return reply(400, json::object{{"error", "invalid_request"}, {"message", std::move(message)}});
-}
-
-runtime::HttpResponse not_found(std::string_view message = "no such resource") {
-  return reply(404, json::object{{"error", "not_found"}, {"message", message}});
-}
 
 // A string field of 1..bytes_max bytes, or nullptr.
 const json::string* text_field(const json::object& object, std::string_view key, std::size_t bytes_max) {
@@ -146,59 +131,6 @@ runtime::HttpResponse refund_reply(const RefundDecision& decision) {
   return reply(500, json::object{{"error", "internal"}, {"message", "unexpected book outcome"}});
 }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;
-}
-
-// %XX decoded; nullopt for a broken escape.
-std::optional<std::string> percent_decode(std::string_view text) {
-  std::string decoded;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '%') {
-      decoded += text[i];
-      continue;
-    }
-    if (i + 2 >= text.size()) return std::nullopt;
-    const int high = hex_value(text[i + 1]);
-    const int low = hex_value(text[i + 2]);
-    if (high < 0 || low < 0) return std::nullopt;
-    decoded += static_cast<char>(high * 16 + low);
-    i += 2;
-  }
-  return decoded;
-}
-
-// The query's "reference": absent (list everything), a value, or malformed.
-struct ReferenceQuery {
-  std::optional<std::string> reference;
-  bool malformed = false;
-};
-
-ReferenceQuery reference_query(std::string_view query) {
-  while (!query.empty()) {
-    const std::size_t amp = query.find('&');
-    const std::string_view pair = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
-    if (!pair.starts_with("reference=")) continue;
-    std::optional<std::string> reference = percent_decode(pair.substr(std::string_view("reference=").size()));
-    return reference ? ReferenceQuery{std::move(reference), false} : ReferenceQuery{std::nullopt, true};
-  }
-  return {};
-}
-
-json::object list_json(json::array data) {
-  return json::object{{"object", "list"}, {"data", std::move(data)}};
-}
-
-// Called with the changes lock held, so a journal's order is the book's order.
-void append(std::ostream& journal, const json::object& record) {
-  journal << json::serialize(record) << '\n';
-  journal.flush();
-}
-
 }  // namespace
 
 CentreFront::CentreFront(CentreBook& book, std::ostream& payments_journal, std::ostream& refunds_journal,
@@ -255,7 +187,7 @@ runtime::HttpResponse CentreFront::create_payment(const std::string& body) {
                                    {"message", "reference already paid with another amount, brand or card"}});
   }
   const Payment& payment = decision.payment;
-  if (!decision.replayed) append(payments_journal_, payment_json(payment));
+  if (!decision.replayed) append_line(payments_journal_, payment_json(payment));
   log::info(decision.replayed ? "payment_replayed" : "payment_decided",
             {{"payment", payment.id},
              {"reference", payment.reference},
@@ -272,7 +204,7 @@ runtime::HttpResponse CentreFront::create_refund(const std::string& body) {
   if (auto error = parse_refund_body(body, attempt)) return bad_request(std::move(*error));
   std::lock_guard lock(changes_mutex_);
   const RefundDecision decision = book_.refund(attempt, now_());
-  if (decision.outcome == RefundOutcome::done) append(refunds_journal_, refund_json(decision.refund));
+  if (decision.outcome == RefundOutcome::done) append_line(refunds_journal_, refund_json(decision.refund));
   log::info("refund_decided", {{"outcome", static_cast<int>(decision.outcome)},
                                {"refund", decision.refund.id},
                                {"payment", attempt.payment_id},
@@ -282,7 +214,7 @@ runtime::HttpResponse CentreFront::create_refund(const std::string& body) {
 }
 
 runtime::HttpResponse CentreFront::list_payments(std::string_view query) const {
-  const ReferenceQuery wanted = reference_query(query);
+  const ReferenceQuery wanted = parse_reference_query(query);
   if (wanted.malformed) return bad_request("reference is not a valid percent-encoded value");
   json::array data;
   if (wanted.reference) {
@@ -294,7 +226,7 @@ runtime::HttpResponse CentreFront::list_payments(std::string_view query) const {
 }
 
 runtime::HttpResponse CentreFront::list_refunds(std::string_view query) const {
-  const ReferenceQuery wanted = reference_query(query);
+  const ReferenceQuery wanted = parse_reference_query(query);
   if (wanted.malformed) return bad_request("reference is not a valid percent-encoded value");
   json::array data;
   if (wanted.reference) {
@@ -303,16 +235,6 @@ runtime::HttpResponse CentreFront::list_refunds(std::string_view query) const {
     for (const Refund& refund : book_.all_refunds()) data.push_back(refund_json(refund));
   }
   return reply(200, list_json(std::move(data)));
-}
-
-std::string utc_now() {
-  const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char buffer[32];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return buffer;
 }
 
 }  // namespace kessai::sim::emoney

@@ -1,7 +1,7 @@
 #pragma once
 // The e-money centre's HTTP API as a function from a request to its answer: routing, validation, the
-// book's decisions and their journal lines. No sockets: emoney_centre_main.cpp owns those, the fault
-// plan and the latency, so the wire contract itself is unit-tested.
+// book's decisions and their journal lines. No sockets: those and the fault plan are serve_simulator's
+// (sim_server.hpp), the latency emoney_centre_main.cpp's, so the wire contract itself is unit-tested.
 //   POST /v1/payments                    pay; de-duplicated on "reference"
 //   GET  /v1/payments[?reference=…]      every payment, or the one for a reference (inquiry)
 //   GET  /v1/payments/{id}
@@ -28,7 +28,8 @@ constexpr std::size_t kMerchantBytesMax = 255;
 
 class CentreFront {
  public:
-  // The time stamp of a new record, e.g. "2024-04-01T09:00:00Z"; injected so tests replay exactly.
+  // The time stamp of a new record, e.g. "2024-04-01T09:00:00Z"; injected so tests replay exactly (the
+  // simulator passes utc_now, http_replies.hpp).
   using Clock = std::function<std::string()>;
 
   // Every new payment is appended to payments_journal, every new refund to refunds_journal, each as
@@ -51,8 +52,5 @@ class CentreFront {
   Clock now_;
   std::mutex changes_mutex_;  // held from a book decision to its journal line
 };
-
-// The wall clock in UTC, "YYYY-MM-DDTHH:MM:SSZ": the simulator's Clock.
-std::string utc_now();
 
 }  // namespace kessai::sim::emoney

@@ -2,6 +2,7 @@
 // Test doubles shared by the unit and integration suites: a processor that answers what the test
 // scripts, and a typical card payment command.
 
+#include <optional>
 #include <vector>
 
 #include "kessai/adapters/processor.hpp"
@@ -24,7 +25,7 @@ class ScriptedProcessor final : public adapters::Processor {
   }
   adapters::OperationResult void_authorization(const adapters::VoidRequest& request) override {
     voids.push_back(request);
-    return next_operation;
+    return next_void.value_or(next_operation);
   }
   adapters::OperationResult refund(const adapters::RefundRequest& request) override {
     refunds.push_back(request);
@@ -38,6 +39,7 @@ class ScriptedProcessor final : public adapters::Processor {
   adapters::InquiryResult next_inquiry{adapters::InquiryOutcome::unknown, "", "", "", Yen(0), "down"};
   std::vector<std::string> inquiries;
   adapters::OperationResult next_operation{adapters::ChargeOutcome::approved, "op_1", "", ""};
+  std::optional<adapters::OperationResult> next_void;  // unset: voids answer next_operation
   std::vector<adapters::ChargeRequest> requests;
   std::vector<adapters::CaptureRequest> captures;
   std::vector<adapters::VoidRequest> voids;

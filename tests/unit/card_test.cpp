@@ -1,5 +1,9 @@
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 #include <sstream>
 
 #include <boost/json.hpp>
@@ -7,6 +11,7 @@
 #include "acquirer_book.hpp"
 #include "acquirer_records.hpp"
 #include "card_acquirer.hpp"
+#include "json_lines.hpp"
 
 using namespace kessai;
 using adapters::ChargeOutcome;
@@ -368,4 +373,27 @@ TEST_CASE("refunds.jsonl decides the refunded amount when a crash lost the charg
   sim::load_journals(after, charges_in, refunds_in);
   CHECK(after.by_id(charge.id)->amount_refunded_yen == 800);
   CHECK(after.refund({charge.id, "re_2", 2201}, "t").outcome == sim::BookOutcome::exceeds_capture);
+}
+
+namespace {
+std::optional<boost::json::object> as_object(std::string_view line) {
+  return kessai::sim::parse_object(line);
+}
+}  // namespace
+
+TEST_CASE("a journal reopened after a torn last line starts the next record on its own line") {
+  const auto path =
+      std::filesystem::temp_directory_path() / ("kessai-torn-" + std::to_string(::getpid()) + ".jsonl");
+  std::ofstream(path) << "{\"id\":\"a\"}\n{\"id\":\"b";  // crashed mid-write
+  {
+    std::ofstream journal;
+    kessai::sim::open_journal(journal, path);
+    kessai::sim::append_line(journal, boost::json::object{{"id", "c"}});
+  }
+  std::ifstream lines(path);
+  std::size_t skipped = 0;
+  const auto records = kessai::sim::read_lines<boost::json::object>(lines, &as_object, skipped);
+  CHECK(records.size() == 2);  // a and c; the torn b is skipped, c is not lost with it
+  CHECK(skipped == 1);
+  std::filesystem::remove(path);
 }

@@ -87,3 +87,17 @@ TEST_CASE("a circuit opens after repeated failures, lets one trial through later
   CHECK(router.breaker_state(id("card-a")) == BreakerState::closed);
   CHECK(router.candidates({Means::card, "", "", ""}).front() == &a);
 }
+
+TEST_CASE("a half-open processor listed behind a healthy one keeps its trial for when it comes first") {
+  ManualClock clock;
+  Router router(clock, BreakerSettings{1, std::chrono::seconds(30)});
+  testing::ScriptedProcessor a("card-a"), b("card-b");
+  router.add_processor(&a);
+  router.add_processor(&b);
+  REQUIRE_FALSE(router.set_routes({Route{Means::card, "", "", "", {id("card-b"), id("card-a")}, {}}}));
+  router.record_failure(id("card-a"));
+  clock.time += std::chrono::seconds(31);
+  for (int i = 0; i < 3; ++i) CHECK(router.candidates({Means::card, "", "", ""}).front() == &b);
+  router.record_failure(id("card-b"));                                // now card-b opens too (threshold 1)
+  CHECK(router.candidates({Means::card, "", "", ""}).front() == &a);  // card-a's trial was not used up
+}

@@ -388,6 +388,7 @@ TEST_CASE_METHOD(Fixture, "an authorization left uncaptured is captured, or void
   CHECK(processor.voids.empty());
 
   processor.next_operation = {adapters::ChargeOutcome::declined, "", "expired_authorization", ""};
+  processor.next_void = adapters::OperationResult{adapters::ChargeOutcome::approved, "", "", ""};
   const IntentOutcome voided = service.create(caller, command());
   CHECK(voided.intent->status == IntentStatus::failed);
   CHECK(processor.voids.size() == 1);
@@ -419,4 +420,14 @@ TEST_CASE("a processor that never saw the charge is passed over for the next; an
   CHECK(unknown.intent->status == IntentStatus::processing);
   CHECK(unknown.intent->processor->str() == "card-a");
   CHECK(fallback.requests.size() == 1);  // not sent elsewhere: it might already be charged
+}
+
+TEST_CASE_METHOD(Fixture, "an uncapturable authorization whose capture or void is uncertain is not guessed") {
+  processor.next = {adapters::ChargeOutcome::unknown, "", "", "lost"};
+  processor.next_inquiry = {adapters::InquiryOutcome::found, "authorized", "ch_5", "", Yen(0), ""};
+  processor.next_operation = {adapters::ChargeOutcome::unknown, "", "", "timeout"};
+  const IntentOutcome uncertain = service.create(caller, command());
+  CHECK(uncertain.intent->status == IntentStatus::processing);
+  CHECK(processor.voids.empty());
+  CHECK(store.journals.empty());
 }

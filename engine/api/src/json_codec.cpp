@@ -263,7 +263,8 @@ Result<PaymentMethod, ApiError> payment_method_member(const json::object& object
     return fail(error);
   }
   if (token.value()) payment_method.card_token = *token.value();
-  if (method.contains("emoney")) {
+  if (const json::value* emoney_value = method.if_contains("emoney");
+      emoney_value && !emoney_value->is_null()) {
     auto emoney = emoney_member(method);
     if (!emoney.ok()) return fail(emoney.error());
     payment_method.emoney_brand = emoney->first;

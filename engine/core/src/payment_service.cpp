@@ -476,7 +476,7 @@ bool PaymentService::resolve(PaymentIntent& intent, bool not_found_is_final) {
   return false;
 }
 
-void PaymentService::settle_found(PaymentIntent& intent, adapters::Processor& processor,
+bool PaymentService::settle_found(PaymentIntent& intent, adapters::Processor& processor,
                                   const adapters::InquiryResult& found) {
   const IntentStatus from = intent.status;
   intent.processor_reference = found.processor_reference;
@@ -484,9 +484,20 @@ void PaymentService::settle_found(PaymentIntent& intent, adapters::Processor& pr
   bool captured = found.status == "captured";
   if (found.status == "authorized" && automatic) {
     // The acquirer authorized but did not capture: capture now, or release the authorization we cannot use.
+    // Any step whose outcome is not certain leaves the intent processing for the next inquiry.
     const auto capture = processor.capture({intent.id, intent.processor_reference, intent.amount});
+    const bool refused = capture.outcome == adapters::ChargeOutcome::declined ||
+                         capture.outcome == adapters::ChargeOutcome::rejected;
     captured = capture.outcome == adapters::ChargeOutcome::approved;
-    if (!captured) processor.void_authorization({intent.id, intent.processor_reference});
+    if (!captured && !refused) return false;
+    if (!captured) {
+      const auto released = processor.void_authorization({intent.id, intent.processor_reference});
+      if (released.outcome != adapters::ChargeOutcome::approved) {
+        log::warn("authorization_not_released",
+                  {{"payment_id", intent.id}, {"outcome", adapters::to_string(released.outcome)}});
+        return false;
+      }
+    }
   }
   std::optional<ledger::Journal> journal;
   if (captured) {
@@ -505,6 +516,7 @@ void PaymentService::settle_found(PaymentIntent& intent, adapters::Processor& pr
   }
   store_.record_transition(intent, from, journal, "inquiry: charge " + found.status);
   log::info("payment_resolved", {{"payment_id", intent.id}, {"status", to_string(intent.status)}});
+  return true;
 }
 
 std::size_t PaymentService::resolve_due(std::chrono::milliseconds min_age, std::size_t limit) {

@@ -84,12 +84,11 @@ const Route* Router::best_match(const RouteKey& key) const {
   return nullptr;
 }
 
-bool Router::available(const std::string& id, std::chrono::system_clock::time_point now) {
-  Breaker& breaker = breakers_[id];
+// Closed, or open long enough that one trial may go through (half-open). Does not change the breaker.
+bool Router::usable(const std::string& id, std::chrono::system_clock::time_point now) {
+  const Breaker& breaker = breakers_[id];
   if (!breaker.open) return true;
-  if (now - breaker.opened_at < breaker_settings_.open_for || breaker.trial_in_flight) return false;
-  breaker.trial_in_flight = true;  // half-open: this caller is the one trial
-  return true;
+  return now - breaker.opened_at >= breaker_settings_.open_for && !breaker.trial_in_flight;
 }
 
 std::vector<adapters::Processor*> Router::candidates(const RouteKey& key) {
@@ -115,7 +114,13 @@ std::vector<adapters::Processor*> Router::candidates(const RouteKey& key) {
   for (std::size_t index : order) {
     const std::string& id = route->processors[index].str();
     adapters::Processor* processor = processors_.at(id);
-    (available(id, now) ? up : down).push_back(processor);
+    // A half-open processor gets its one trial only as the first choice; behind others it counts as down.
+    const bool half_open = breakers_[id].open;
+    (usable(id, now) && (!half_open || up.empty()) ? up : down).push_back(processor);
+  }
+  if (!up.empty()) {
+    Breaker& first = breakers_[up.front()->id().str()];
+    if (first.open) first.trial_in_flight = true;
   }
   up.insert(up.end(), down.begin(), down.end());  // when all are down, still try them in order
   return up;

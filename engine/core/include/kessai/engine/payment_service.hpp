@@ -90,15 +90,16 @@ class PaymentService {
   // Loads the intent if the caller owns it; otherwise the same not-found error a stranger's id gets.
   IntentOutcome owned(const Caller& caller, const std::string& id);
   // Sends the charge to the first candidate; on to the next only while nothing can have been charged.
-  void submit(PaymentIntent& intent, const std::vector<adapters::Processor*>& candidates, const PaymentMethod& method,
-              IntentOutcome& outcome);
-  void record_charge_result(PaymentIntent& intent, adapters::Processor& processor, const adapters::ChargeRequest& request,
-                            const adapters::ChargeResult& result, IntentOutcome& outcome);
+  void submit(PaymentIntent& intent, const std::vector<adapters::Processor*>& candidates,
+              const PaymentMethod& method, IntentOutcome& outcome);
+  void record_charge_result(PaymentIntent& intent, adapters::Processor& processor,
+                            const adapters::ChargeRequest& request, const adapters::ChargeResult& result,
+                            IntentOutcome& outcome);
   std::optional<ledger::Journal> capture_journal_for(const PaymentIntent& intent) const;
   // Asks the processor what became of a processing intent and records it. `not_found_is_final`: the
   // processor has had time enough that no record means it never got the charge. True when settled.
   bool resolve(PaymentIntent& intent, bool not_found_is_final);
-  void settle_found(PaymentIntent& intent, adapters::Processor& processor,
+  bool settle_found(PaymentIntent& intent, adapters::Processor& processor,
                     const adapters::InquiryResult& found);
 
   PaymentStore& store_;

@@ -74,7 +74,7 @@ class Router {
     bool trial_in_flight = false;
   };
   const Route* best_match(const RouteKey& key) const;
-  bool available(const std::string& id, std::chrono::system_clock::time_point now);
+  bool usable(const std::string& id, std::chrono::system_clock::time_point now);
 
   const Clock& clock_;
   const BreakerSettings breaker_settings_;
