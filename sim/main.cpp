@@ -8,6 +8,7 @@
 
 #include "emoney_centre/emoney_centre_main.hpp"
 #include "kessai/runtime/http_server.hpp"
+#include "qr_provider/qr_provider_main.hpp"
 #include "sim_options.hpp"
 
 namespace kessai::sim {
@@ -75,6 +76,8 @@ constexpr std::string_view kUsage =
     "                   (partial captures and refunds too); inquiry by reference\n"
     "  emoney-centre    an e-money centre (transit_ic, id, quicpay, waon, nanaco): pay by brand and\n"
     "                   IDm, captured at once; refunds of prepaid brands; inquiry by reference\n"
+    "  qr-provider      a QR code-payment provider (PayPay, d_barai, au_pay, rakuten_pay): pay with\n"
+    "                   the payer's scanned code, completed at once; refunds; inquiry by reference\n"
     "options:\n"
     "  --listen HOST:PORT    default 127.0.0.1:0 (a free port)\n"
     "  --port-file FILE      write the bound port there once listening\n"
@@ -91,7 +94,10 @@ constexpr std::string_view kUsage =
     "test card tokens: tok_visa (and any tok_…) approve; tok_decline, tok_insufficient_funds,\n"
     "tok_expired_card decline\n"
     "test e-money IDms (16 upper-case hex digits): FFFF… is blocked (card_blocked); …0000 has no\n"
-    "balance (insufficient_balance on prepaid brands); any other starts with 10000 yen per prepaid brand\n";
+    "balance (insufficient_balance on prepaid brands); any other starts with 10000 yen per prepaid brand\n"
+    "test QR codes (18-20 digits; 27 PayPay, 28 d_barai, 29 au_pay, 30 rakuten_pay, others invalid_code):\n"
+    "…0000 insufficient_balance, …9999 code_expired, …8888 user_blocked; a code pays once\n"
+    "(code_already_used)\n";
 
 }  // namespace
 
@@ -109,6 +115,7 @@ int main(int argc, char** argv) {
   try {
     if (simulator == "card-acquirer") return kessai::sim::run_card_acquirer(options);
     if (simulator == "emoney-centre") return kessai::sim::run_emoney_centre(options);
+    if (simulator == "qr-provider") return kessai::sim::run_qr_provider(options);
   } catch (const std::exception& error) {
     std::fprintf(stderr, "kessai-sim %s: %s\n", simulator.c_str(), error.what());
     return 1;

@@ -5,11 +5,12 @@
 
 #include "../card/card_acquirer.hpp"
 #include "../emoney/emoney_centre.hpp"
+#include "../qr_provider/qr_provider.hpp"
 
 namespace kessai::adapters {
 
 namespace {
-constexpr std::array<std::string_view, 2> kKinds{"card", "emoney"};
+constexpr std::array<std::string_view, 3> kKinds{"card", "emoney", "qr"};
 }
 
 std::span<const std::string_view> known_kinds() {
@@ -22,6 +23,8 @@ Result<std::unique_ptr<Processor>, std::string> make_processor(const ProcessorCo
       return std::unique_ptr<Processor>(std::make_unique<card::CardAcquirer>(config));
     if (config.kind == "emoney")
       return std::unique_ptr<Processor>(std::make_unique<emoney::EmoneyCentre>(config));
+    if (config.kind == "qr")
+      return std::unique_ptr<Processor>(std::make_unique<qr_provider::QrProvider>(config));
   } catch (const std::invalid_argument& error) {
     return fail("processor '" + config.id.str() + "': " + error.what());
   }

@@ -198,3 +198,33 @@ TEST_CASE_METHOD(Stack, "e-money: a tap is charged at the centre, journaled, and
   CHECK(body_of(tap("nanaco", "0123456789abcdef", 100)).at("param") == "payment_method.emoney.idm");
   CHECK_THAT(must_run("kessai", {"ledger", "trial-balance"}, database.url()), Catch::Contains("balanced"));
 }
+
+TEST_CASE_METHOD(Stack, "QR: the payer's scanned code is debited at once, once, and can be refunded") {
+  const auto scan = [&](const std::string& code, int amount) {
+    return post(R"({"amount": )" + std::to_string(amount) +
+                R"(, "currency": "JPY", "means": "qr", "fee_code": "F003", "facility_id": "FAC002",
+                   "confirm": true, "payment_method": {"qr_code": ")" +
+                code + R"("}})");
+  };
+  const auto paid = scan("271234567890123456", 1200);
+  INFO(paid.body);
+  REQUIRE(paid.status == 201);
+  CHECK(body_of(paid).at("status") == "succeeded");
+  CHECK(body_of(paid).at("processor") == "qr-sim");
+  const std::string id(body_of(paid).at("id").as_string());
+  CHECK(count("select count(*) from postings where account_code = 'assets:receivable:qr-sim'") == 1);
+  CHECK_THAT(daemon->log_tail(1 << 20), !Catch::Contains("271234567890123456"));
+
+  const auto reused = scan("271234567890123456", 500);  // a code pays once
+  CHECK(reused.status == 402);
+  CHECK(body_of(reused).at("payment_intent").at("last_payment_error").at("code") == "code_already_used");
+  const auto poor = scan("281234567890120000", 500);
+  CHECK(body_of(poor).at("payment_intent").at("last_payment_error").at("code") == "insufficient_balance");
+  CHECK(body_of(scan("12345", 500)).at("param") == "payment_method.qr_code");
+  const auto no_code = post(R"({"amount": 100, "currency": "JPY", "means": "qr", "fee_code": "F003",
+      "facility_id": "FAC002", "confirm": true})");
+  CHECK(body_of(no_code).at("code") == "payment_method_required");
+
+  CHECK(request("POST", "/v1/refunds", R"({"payment_intent": ")" + id + R"(", "amount": 200})").status == 201);
+  CHECK_THAT(must_run("kessai", {"ledger", "trial-balance"}, database.url()), Catch::Contains("balanced"));
+}

@@ -25,7 +25,8 @@ Stack::Stack(StackOptions stack_options)
   must_run("kessai", {"migrate"}, database.url());
   must_run("kessai", {"catalog", "load", kSource + "/ops/config/catalog.demo.toml"}, database.url());
   api_key = create_key({"all"});
-  start_emoney_centre();
+  emoney_centre = start_other_simulator("emoney-centre", emoney_url);
+  qr_provider = start_other_simulator("qr-provider", qr_url);
   start_simulator();
   start_daemon();
 }
@@ -34,6 +35,7 @@ Stack::~Stack() {
   if (daemon) daemon->stop();
   if (simulator) simulator->stop();
   if (emoney_centre) emoney_centre->stop();
+  if (qr_provider) qr_provider->stop();
   std::filesystem::remove_all(dir);
 }
 
@@ -50,16 +52,17 @@ void Stack::start_simulator() {
   sim_url = "http://127.0.0.1:" + std::to_string(port);
 }
 
-void Stack::start_emoney_centre() {
-  emoney_centre = std::make_unique<ChildProcess>(
+std::unique_ptr<ChildProcess> Stack::start_other_simulator(const std::string& name, std::string& url_out) {
+  auto process = std::make_unique<ChildProcess>(
       kBin + "/kessai-sim",
-      std::vector<std::string>{"emoney-centre", "--listen", "127.0.0.1:0", "--port-file", dir + "/emoney.port",
-                               "--state-dir", dir + "/emoney"},
-      std::vector<std::string>{}, dir + "/emoney.log");
-  const unsigned port = wait_for_port_file(dir + "/emoney.port", std::chrono::seconds(30));
-  INFO(emoney_centre->log_tail());
+      std::vector<std::string>{name, "--listen", "127.0.0.1:0", "--port-file", dir + "/" + name + ".port",
+                               "--state-dir", dir + "/" + name},
+      std::vector<std::string>{}, dir + "/" + name + ".log");
+  const unsigned port = wait_for_port_file(dir + "/" + name + ".port", std::chrono::seconds(30));
+  INFO(process->log_tail());
   REQUIRE(port != 0);
-  emoney_url = "http://127.0.0.1:" + std::to_string(port);
+  url_out = "http://127.0.0.1:" + std::to_string(port);
+  return process;
 }
 
 void Stack::start_daemon() {
@@ -69,6 +72,7 @@ void Stack::start_daemon() {
   std::string config = text.str();
   config.replace(config.find("@CARD_ACQUIRER_URL@"), 19, sim_url);
   config.replace(config.find("@EMONEY_CENTRE_URL@"), 19, emoney_url);
+  config.replace(config.find("@QR_PROVIDER_URL@"), 17, qr_url);
   while (config.find("connect_timeout_ms = 2000") != std::string::npos) {
     config.replace(config.find("connect_timeout_ms = 2000"), 25, "connect_timeout_ms = 500");
   }

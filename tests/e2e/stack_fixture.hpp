@@ -34,7 +34,8 @@ struct Stack {
   ~Stack();
 
   void start_simulator();
-  void start_emoney_centre();
+  // Starts `kessai-sim NAME` on a free port; its URL goes to url_out.
+  std::unique_ptr<ChildProcess> start_other_simulator(const std::string& name, std::string& url_out);
   void start_daemon();
   // A new API key; scope "all", "facility:FAC001", …
   std::string create_key(const std::vector<std::string>& scopes, const std::string& name = "e2e");
@@ -51,11 +52,13 @@ struct Stack {
   std::string dir;
   std::string sim_url;
   std::string emoney_url;
+  std::string qr_url;
   std::string url;
   std::string api_key;
   StackOptions options;
   std::unique_ptr<ChildProcess> simulator;
   std::unique_ptr<ChildProcess> emoney_centre;
+  std::unique_ptr<ChildProcess> qr_provider;
   std::unique_ptr<ChildProcess> daemon;
   std::unique_ptr<runtime::HttpClient> api;
 };

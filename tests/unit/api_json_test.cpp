@@ -209,3 +209,15 @@ TEST_CASE("an e-money tap is a brand and a 16-hex-digit IDm") {
         ErrorCode::unknown_parameter);
   CHECK(error_of_method(R"("waon")").param == "payment_method.emoney");
 }
+
+TEST_CASE("a scanned QR code is 18 to 20 digits") {
+  CHECK(parse_confirm(R"({"payment_method": {"qr_code": "271234567890123456"}})")->qr_code == "271234567890123456");
+  CHECK(parse_confirm(R"({"payment_method": {"qr_code": "27123456789012345"}})").error().param ==
+        "payment_method.qr_code");
+  CHECK(parse_confirm(R"({"payment_method": {"qr_code": "27123456789012345678901"}})").error().param ==
+        "payment_method.qr_code");
+  CHECK(parse_confirm(R"({"payment_method": {"qr_code": "2712345678901234ab"}})").error().code ==
+        ErrorCode::invalid_parameter);
+  CHECK(parse_confirm(R"({"payment_method": {"qr_code": 271234567890123456}})").error().code ==
+        ErrorCode::invalid_parameter);
+}

@@ -26,7 +26,9 @@ Result<PaymentMethod, ApiError> payment_method_member(const json::object& object
 constexpr std::array<std::string_view, 11> kCreateFields{
     "amount",         "currency",    "means",    "fee_code", "facility_id",   "procedure_id",
     "capture_method", "description", "metadata", "confirm",  "payment_method"};
-constexpr std::array<std::string_view, 2> kPaymentMethodFields{"card_token", "emoney"};
+constexpr std::array<std::string_view, 3> kPaymentMethodFields{"card_token", "emoney", "qr_code"};
+constexpr std::size_t kQrCodeDigitsMin = 18;
+constexpr std::size_t kQrCodeDigitsMax = 20;
 constexpr std::array<std::string_view, 2> kEmoneyFields{"brand", "idm"};
 constexpr std::array<std::string_view, 5> kEmoneyBrands{"transit_ic", "id", "quicpay", "waon", "nanaco"};
 constexpr std::size_t kIdmHexDigits = 16;
@@ -269,6 +271,20 @@ Result<PaymentMethod, ApiError> payment_method_member(const json::object& object
     if (!emoney.ok()) return fail(emoney.error());
     payment_method.emoney_brand = emoney->first;
     payment_method.emoney_idm = emoney->second;
+  }
+  auto qr_code = string_member(method, "qr_code", false);
+  if (!qr_code.ok()) {
+    ApiError error = qr_code.error();
+    error.param = "payment_method.qr_code";
+    return fail(error);
+  }
+  if (qr_code.value()) {
+    const std::string& code = *qr_code.value();
+    const bool digits = std::all_of(code.begin(), code.end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (!digits || code.size() < kQrCodeDigitsMin || code.size() > kQrCodeDigitsMax) {
+      return fail(invalid("payment_method.qr_code", "qr_code must be the 18-20 digits of the payer's code"));
+    }
+    payment_method.qr_code = code;
   }
   return payment_method;
 }

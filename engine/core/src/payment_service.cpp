@@ -62,9 +62,12 @@ std::optional<ApiError> PaymentService::validate(const CreateIntentCommand& comm
   if (command.currency != "JPY") {
     return ApiError{ErrorCode::currency_unsupported, "currency must be JPY", "currency"};
   }
-  if (command.means == Means::emoney && command.capture_method == CaptureMethod::manual) {
+  if ((command.means == Means::emoney || command.means == Means::qr) &&
+      command.capture_method == CaptureMethod::manual) {
     return ApiError{ErrorCode::invalid_parameter,
-                    "e-money is paid in full at the tap; capture_method must be automatic", "capture_method"};
+                    std::string(command.means == Means::qr ? "a scanned QR code" : "e-money") +
+                        " is paid in full at once; capture_method must be automatic",
+                    "capture_method"};
   }
   if (command.facility.has_value() == command.procedure.has_value()) {
     return ApiError{ErrorCode::invalid_parameter, "give exactly one of facility_id and procedure_id",
@@ -87,6 +90,11 @@ std::optional<ApiError> PaymentService::check_payable(const PaymentIntent& inten
   if (intent.means == Means::card && method.card_token.empty()) {
     return ApiError{ErrorCode::payment_method_required, "confirming a card payment needs a card_token",
                     "payment_method.card_token"};
+  }
+  if (intent.means == Means::qr && method.qr_code.empty()) {
+    // A merchant-presented code (JPQR shown to the payer) is not offered yet; the counter scans the payer's.
+    return ApiError{ErrorCode::payment_method_required, "confirming a QR payment needs the payer's scanned qr_code",
+                    "payment_method.qr_code"};
   }
   if (intent.means == Means::emoney && (method.emoney_brand.empty() || method.emoney_idm.empty())) {
     return ApiError{ErrorCode::payment_method_required,
@@ -192,6 +200,7 @@ void PaymentService::submit(PaymentIntent& intent, const std::vector<adapters::P
       .capture = intent.capture_method == CaptureMethod::automatic,
       .emoney_brand = method.emoney_brand,
       .emoney_idm = method.emoney_idm,
+      .qr_code = method.qr_code,
   };
   for (std::size_t i = 0; i < candidates.size(); ++i) {
     adapters::Processor& processor = *candidates[i];

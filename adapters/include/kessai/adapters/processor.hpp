@@ -47,6 +47,7 @@ struct ChargeRequest {
   // read by the terminal's reader at the tap (16 upper-case hex digits).
   std::string emoney_brand;
   std::string emoney_idm;
+  std::string qr_code{};  // QR only: the payer's code as scanned (digits)
 };
 
 struct ChargeResult {

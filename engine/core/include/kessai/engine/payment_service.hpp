@@ -25,6 +25,7 @@ struct PaymentMethod {
   std::string card_token;    // card: a token from the card acquirer's tokenizer, never a card number
   std::string emoney_brand;  // e-money: transit_ic, id, quicpay, waon, nanaco
   std::string emoney_idm;    // e-money: the card's IDm as the reader saw it at the tap
+  std::string qr_code{};     // QR, customer-presented: the payer's code as scanned; never logged
 };
 
 struct CreateIntentCommand {

@@ -1,0 +1,58 @@
+#pragma once
+// A QR code-payment provider (PayPay, d払い, au PAY, 楽天ペイ) over its HTTP/JSON merchant API, for the
+// payer's code scanned at a counter (customer-presented, CPM). A scanned code is paid at once: there is
+// no authorization, so capture and void are refused here, before anything is sent. Payments are
+// de-duplicated by our payment id, refunds by our refund id. The provider calls a paid payment
+// "completed"; the engine's word for it is "captured", and inquiries answer in the engine's words.
+// The payer's code is sent, never logged: while it is valid on the phone it could be presented again.
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "kessai/adapters/processor.hpp"
+#include "kessai/runtime/http_client.hpp"
+
+namespace kessai::adapters::qr_provider {
+
+// A payer's code is 18..20 digits (its first two name the wallet: the provider checks those).
+constexpr std::size_t kCodeDigitsMin = 18;
+constexpr std::size_t kCodeDigitsMax = 20;
+
+class QrProvider final : public Processor {
+ public:
+  explicit QrProvider(const ProcessorConfig& config);
+  const ProcessorId& id() const override { return id_; }
+  std::string_view kind() const override { return "qr"; }
+  ChargeResult charge(const ChargeRequest& request) override;
+  // Never sent: rejected, "a scanned QR code is paid at once".
+  OperationResult capture(const CaptureRequest& request) override;
+  OperationResult void_authorization(const VoidRequest& request) override;
+  OperationResult refund(const RefundRequest& request) override;
+  InquiryResult inquire_charge(const std::string& payment_id) override;
+
+ private:
+  ProcessorId id_;
+  runtime::HttpClient client_;
+};
+
+// Exposed for unit tests: what is wrong with a charge request before it is sent (no code, a code that is
+// not 18..20 digits, capture later asked for), or nullopt when it can be sent. The message never
+// repeats the code.
+std::optional<std::string> charge_request_problem(const ChargeRequest& request);
+
+// Exposed for unit tests: how the provider's answers become outcomes, with the card acquirer's rules
+// (see adapters/src/http_json.hpp). A payment or a refund is done when its "status" is "completed"; a
+// 402 "declined" carries the decline_code (invalid_code, code_expired, code_already_used, user_blocked,
+// insufficient_balance, do_not_honor; refund_exceeds_payment).
+ChargeResult interpret_payment_response(unsigned status, std::string_view body);
+OperationResult interpret_refund_response(unsigned status, std::string_view body);
+
+// Exposed for unit tests: an answer to GET /v1/payments?reference=… as an inquiry result. A "completed"
+// payment is found "captured" with amount_captured its "amount" (it is paid in full or not at all); a
+// "declined" one is found "declined"; any other status is unknown, never guessed: the engine would take
+// it for a failed payment.
+InquiryResult interpret_inquiry_response(unsigned status, std::string_view body);
+
+}  // namespace kessai::adapters::qr_provider

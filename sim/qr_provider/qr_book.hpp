@@ -1,0 +1,155 @@
+#pragma once
+// The QR provider simulator's book: what a code-payment provider (PayPay, d払い, au PAY, 楽天ペイ) decides
+// and remembers when a counter scans the payer's code (customer-presented, CPM). Pure logic (no sockets,
+// no files); persisted as JSON lines by the caller, and the used codes and refunded amounts are derived
+// from those lines again on reload.
+//
+// A payment is completed when it is made (a scanned code is paid at once: there is no authorization to
+// capture or void) or declined; it never changes afterwards. A code pays once: the payer's app shows a
+// new one for the next payment. The book never keeps a code itself, only its last four digits and a
+// digest, so neither an answer nor a journal line holds a code that could be presented again.
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "record_index.hpp"
+
+namespace kessai::sim::qr_provider {
+
+// Stable numbers; never renumber.
+enum class Wallet : std::uint8_t {
+  paypay = 1,       // PayPay: codes start with 27
+  d_barai = 2,      // d払い: 28
+  au_pay = 3,       // au PAY: 29
+  rakuten_pay = 4,  // 楽天ペイ: 30
+};
+std::string_view to_string(Wallet wallet);
+
+// A payer's code is 18..20 digits; its first two digits name the wallet.
+constexpr std::size_t kCodeDigitsMin = 18;
+constexpr std::size_t kCodeDigitsMax = 20;
+// How much of a code answers and journals show.
+constexpr std::size_t kCodeDigitsShown = 4;
+
+bool is_code_shape(std::string_view code);  // 18..20 ASCII digits
+// The wallet a code belongs to; nullopt when the code is not a payment code of a known wallet.
+std::optional<Wallet> wallet_of_code(std::string_view code);
+// Every character but the last four as '*' (all of them for a text of four characters or fewer).
+std::string mask_code(std::string_view code);
+// What the book keeps to recognise a code again: the SHA-256 of the code, in hex.
+std::string code_digest(std::string_view code);
+
+// Test codes, by their last four digits (on any wallet):
+//   "…9999"  expired on the payer's phone: declined code_expired;
+//   "…8888"  the payer's account is suspended: declined user_blocked;
+//   "…0000"  the wallet's balance is short: declined insufficient_balance;
+//   others   pay (unless drawn by the decline rate: do_not_honor).
+// The provider checks in this order: not a wallet's code (invalid_code), expired (code_expired), paid
+// before for another reference (code_already_used), blocked (user_blocked), balance (insufficient_balance),
+// then the decline rate (do_not_honor).
+
+struct Payment {
+  std::string id;           // "qp_000001"
+  std::string reference;    // the merchant's payment id; unique per payment
+  std::string wallet;       // paypay, d_barai, au_pay, rakuten_pay; empty for an invalid code
+  std::string code_masked;  // "****************1234"
+  std::string code_digest;  // code_digest(): recognises the code, never shown in answers
+  std::int64_t amount_yen = 0;
+  std::string merchant;
+  std::string status;  // completed, declined
+  std::string decline_code;
+  std::int64_t amount_refunded_yen = 0;  // the sum of the payment's refunds
+  std::string created_at;
+};
+
+struct Refund {
+  std::string id;          // "qr_rf_000001"
+  std::string payment_id;  // the completed payment it pays back
+  std::string reference;   // the merchant's refund id; unique per refund
+  std::int64_t amount_yen = 0;
+  std::string status;  // completed (a refund that cannot be made is not kept)
+  std::string created_at;
+};
+
+struct PaymentAttempt {
+  std::string reference;
+  std::int64_t amount_yen = 0;  // positive
+  std::string code;             // as scanned; not empty; checked by the book, never kept
+  std::string merchant;
+};
+
+struct PaymentDecision {
+  Payment payment;
+  bool replayed = false;  // the reference was paid before: the same payment is returned, nothing new
+  bool conflict = false;  // the reference was paid before with another amount or code
+};
+
+struct RefundAttempt {
+  std::string payment_id;
+  std::string reference;
+  std::int64_t amount_yen = 0;
+};
+
+// What the book did with a refund. Stable numbers; never renumber.
+enum class RefundOutcome : std::uint8_t {
+  done = 1,                // the book changed: the caller persists the refund
+  replayed = 2,            // asked before on the same terms: the same refund again, nothing changed
+  not_found = 3,           // no such payment
+  not_completed = 4,       // the payment was declined: nothing to give back
+  invalid_amount = 5,      // a refund of nothing
+  reference_conflict = 6,  // the reference was used before with another payment or amount
+  exceeds_payment = 7,     // over what is left of the payment
+};
+
+struct RefundDecision {
+  RefundOutcome outcome = RefundOutcome::not_found;
+  Refund refund;    // the refund made or replayed; otherwise the attempt's terms, without an id
+  Payment payment;  // the refunded payment as it is now; empty when not_found
+};
+
+struct RestoreReport {
+  std::size_t refunds_not_counted = 0;  // of an unknown or declined payment, or over its amount
+};
+
+class ProviderBook {
+ public:
+  ProviderBook(std::uint64_t seed, double decline_rate) : random_(seed), decline_rate_(decline_rate) {}
+
+  // Decides a new payment, or replays the one already made for the reference.
+  PaymentDecision pay(const PaymentAttempt& attempt, const std::string& now);
+  RefundDecision refund(const RefundAttempt& attempt, const std::string& now);
+
+  // Replaces the book with the persisted records at start-up: of several records with one id the last
+  // wins; each payment's refunded amount and the used codes are derived from the records again.
+  RestoreReport restore(const std::vector<Payment>& payments, const std::vector<Refund>& refunds);
+
+  // Whether a completed payment was made with this code.
+  bool code_used(std::string_view code) const;
+
+  std::vector<Payment> all() const;
+  std::optional<Payment> by_id(const std::string& id) const;
+  std::optional<Payment> by_reference(const std::string& reference) const;
+  std::vector<Refund> all_refunds() const;
+  std::optional<Refund> refund_by_id(const std::string& id) const;
+  std::optional<Refund> refund_by_reference(const std::string& reference) const;
+
+ private:
+  std::optional<std::string> decline_code_for(const PaymentAttempt& attempt, const std::string& digest);
+  bool count_refund(const Refund& refund);  // restore: the refund's amount back on its payment
+
+  mutable std::mutex mutex_;
+  std::mt19937_64 random_;
+  double decline_rate_;
+  RecordIndex<Payment> payments_;
+  RecordIndex<Refund> refunds_;
+  std::map<std::string, std::string> used_codes_;  // code digest → the completed payment's id
+};
+
+}  // namespace kessai::sim::qr_provider
