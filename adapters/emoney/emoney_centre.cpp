@@ -30,28 +30,21 @@ bool is_idm(std::string_view idm) {
   return true;
 }
 
-// A capture or void reaching an e-money adapter is an engine bug (a payment is never "authorized"):
-// refuse it without asking the centre, and say so in the logs.
-OperationResult no_separate_authorization(std::string_view operation, std::string_view payment_id) {
-  log::error("emoney_operation_not_supported", {{"operation", operation}, {"payment_id", payment_id}});
-  return http_json::refused_before_sending("e-money has no separate authorization");
-}
-
-// A found payment's captured amount: an e-money payment is captured in full or not at all.
-InquiryResult with_amount_captured(InquiryResult result, const json::object& payment) {
-  if (result.outcome != InquiryOutcome::found || result.status != "captured") return result;
-  if (const json::value* amount = payment.if_contains("amount"); amount && amount->is_int64()) {
-    result.amount_captured = Yen(amount->as_int64());
-  }
-  return result;
-}
+constexpr instant::InstantPeer kInstantCentre{
+    .peer = kCentre,
+    .not_supported_event = "emoney_operation_not_supported",
+    .not_supported_message = "e-money has no separate authorization",
+    .no_processor_reference = "refund needs the centre's payment id (processor reference)",
+    .payment_done = kPaymentDone,
+    .refund_done = kRefundDone,
+    .paid_status = "captured",
+    // Passed on as found, as the centre names it: the engine only acts on captured and declined.
+    .other_status_unknown = false,
+};
 
 }  // namespace
 
-EmoneyCentre::EmoneyCentre(const ProcessorConfig& config)
-    : id_(config.id),
-      client_(config.url, runtime::ClientLimits{.connect_timeout = config.connect_timeout,
-                                                .request_timeout = config.request_timeout}) {}
+EmoneyCentre::EmoneyCentre(const ProcessorConfig& config) : InstantPaymentAdapter(config, kInstantCentre) {}
 
 std::optional<std::string> charge_request_problem(const ChargeRequest& request) {
   if (request.emoney_brand.empty()) {
@@ -75,7 +68,8 @@ OperationResult interpret_refund_response(unsigned status, std::string_view body
 
 InquiryResult interpret_inquiry_response(unsigned status, std::string_view body) {
   json::object payment;
-  return with_amount_captured(http_json::interpret_list_answer(status, body, payment), payment);
+  return instant::in_engine_terms(http_json::interpret_list_answer(status, body, payment), payment,
+                                  kInstantCentre);
 }
 
 ChargeResult EmoneyCentre::charge(const ChargeRequest& request) {
@@ -92,36 +86,7 @@ ChargeResult EmoneyCentre::charge(const ChargeRequest& request) {
       {"idm", request.emoney_idm},
       {"merchant", request.merchant_reference},
   };
-  return http_json::post(client_, kCentre, id_, "/v1/payments", json::serialize(body), kPaymentDone,
-                         request.payment_id);
-}
-
-OperationResult EmoneyCentre::capture(const CaptureRequest& request) {
-  return no_separate_authorization("capture", request.payment_id);
-}
-
-OperationResult EmoneyCentre::void_authorization(const VoidRequest& request) {
-  return no_separate_authorization("void", request.payment_id);
-}
-
-OperationResult EmoneyCentre::refund(const RefundRequest& request) {
-  if (request.processor_reference.empty()) {
-    log::error("processor_reference_missing", {{"operation", "refund"}, {"payment_id", request.payment_id}});
-    return http_json::refused_before_sending("refund needs the centre's payment id (processor reference)");
-  }
-  const json::object body{
-      {"payment", request.processor_reference},
-      {"amount", request.amount.value()},
-      {"reference", request.refund_id},
-  };
-  return http_json::post(client_, kCentre, id_, "/v1/refunds", json::serialize(body), kRefundDone,
-                         request.payment_id);
-}
-
-InquiryResult EmoneyCentre::inquire_charge(const std::string& payment_id) {
-  json::object payment;
-  const std::string target = "/v1/payments?reference=" + http_json::percent_encode(payment_id);
-  return with_amount_captured(http_json::inquire(client_, target, payment), payment);
+  return send_payment(body, request.payment_id);
 }
 
 }  // namespace kessai::adapters::emoney

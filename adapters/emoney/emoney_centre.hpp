@@ -9,26 +9,17 @@
 #include <string>
 #include <string_view>
 
+#include "../src/instant_payment.hpp"
 #include "kessai/adapters/processor.hpp"
-#include "kessai/runtime/http_client.hpp"
 
 namespace kessai::adapters::emoney {
 
-class EmoneyCentre final : public Processor {
+// Capture, void, refund and inquiry are InstantPaymentAdapter's; here are the payment body and its checks.
+class EmoneyCentre final : public instant::InstantPaymentAdapter {
  public:
   explicit EmoneyCentre(const ProcessorConfig& config);
-  const ProcessorId& id() const override { return id_; }
   std::string_view kind() const override { return "emoney"; }
   ChargeResult charge(const ChargeRequest& request) override;
-  // Never sent: rejected, "e-money has no separate authorization".
-  OperationResult capture(const CaptureRequest& request) override;
-  OperationResult void_authorization(const VoidRequest& request) override;
-  OperationResult refund(const RefundRequest& request) override;
-  InquiryResult inquire_charge(const std::string& payment_id) override;
-
- private:
-  ProcessorId id_;
-  runtime::HttpClient client_;
 };
 
 // Exposed for unit tests: what is wrong with a charge request before it is sent (no brand, no IDm, an

@@ -24,37 +24,21 @@ bool is_code(std::string_view code) {
          std::ranges::all_of(code, [](char c) { return c >= '0' && c <= '9'; });
 }
 
-// A capture or void reaching a QR adapter is an engine bug (a payment is never "authorized"): refuse it
-// without asking the provider, and say so in the logs.
-OperationResult paid_at_once(std::string_view operation, std::string_view payment_id) {
-  log::error("qr_operation_not_supported", {{"operation", operation}, {"payment_id", payment_id}});
-  return http_json::refused_before_sending("a scanned QR code is paid at once");
-}
-
-// A found payment in the engine's words: "completed" is "captured", in full; "declined" stays; any other
-// status is not one the engine may act on.
-InquiryResult in_engine_terms(InquiryResult result, const json::object& payment) {
-  if (result.outcome != InquiryOutcome::found) return result;
-  if (result.status == "declined") return result;
-  if (result.status != "completed") {
-    result.outcome = InquiryOutcome::unknown;
-    result.message = "unrecognised payment status '" + result.status + "' from the QR provider";
-    result.status.clear();
-    return result;
-  }
-  result.status = "captured";
-  if (const json::value* amount = payment.if_contains("amount"); amount && amount->is_int64()) {
-    result.amount_captured = Yen(amount->as_int64());
-  }
-  return result;
-}
+// "completed" is the engine's "captured"; any status but that and "declined" is unknown, never guessed.
+constexpr instant::InstantPeer kInstantProvider{
+    .peer = kProvider,
+    .not_supported_event = "qr_operation_not_supported",
+    .not_supported_message = "a scanned QR code is paid at once",
+    .no_processor_reference = "refund needs the provider's payment id (processor reference)",
+    .payment_done = kDone,
+    .refund_done = kDone,
+    .paid_status = "completed",
+    .other_status_unknown = true,
+};
 
 }  // namespace
 
-QrProvider::QrProvider(const ProcessorConfig& config)
-    : id_(config.id),
-      client_(config.url, runtime::ClientLimits{.connect_timeout = config.connect_timeout,
-                                                .request_timeout = config.request_timeout}) {}
+QrProvider::QrProvider(const ProcessorConfig& config) : InstantPaymentAdapter(config, kInstantProvider) {}
 
 std::optional<std::string> charge_request_problem(const ChargeRequest& request) {
   if (request.qr_code.empty())
@@ -76,7 +60,8 @@ OperationResult interpret_refund_response(unsigned status, std::string_view body
 
 InquiryResult interpret_inquiry_response(unsigned status, std::string_view body) {
   json::object payment;
-  return in_engine_terms(http_json::interpret_list_answer(status, body, payment), payment);
+  return instant::in_engine_terms(http_json::interpret_list_answer(status, body, payment), payment,
+                                  kInstantProvider);
 }
 
 ChargeResult QrProvider::charge(const ChargeRequest& request) {
@@ -89,36 +74,7 @@ ChargeResult QrProvider::charge(const ChargeRequest& request) {
       {"reference", request.payment_id}, {"amount", request.amount.value()},       {"currency", "JPY"},
       {"qr_code", request.qr_code},      {"merchant", request.merchant_reference},
   };
-  return http_json::post(client_, kProvider, id_, "/v1/payments", json::serialize(body), kDone,
-                         request.payment_id);
-}
-
-OperationResult QrProvider::capture(const CaptureRequest& request) {
-  return paid_at_once("capture", request.payment_id);
-}
-
-OperationResult QrProvider::void_authorization(const VoidRequest& request) {
-  return paid_at_once("void", request.payment_id);
-}
-
-OperationResult QrProvider::refund(const RefundRequest& request) {
-  if (request.processor_reference.empty()) {
-    log::error("processor_reference_missing", {{"operation", "refund"}, {"payment_id", request.payment_id}});
-    return http_json::refused_before_sending("refund needs the provider's payment id (processor reference)");
-  }
-  const json::object body{
-      {"payment", request.processor_reference},
-      {"amount", request.amount.value()},
-      {"reference", request.refund_id},
-  };
-  return http_json::post(client_, kProvider, id_, "/v1/refunds", json::serialize(body), kDone,
-                         request.payment_id);
-}
-
-InquiryResult QrProvider::inquire_charge(const std::string& payment_id) {
-  json::object payment;
-  const std::string target = "/v1/payments?reference=" + http_json::percent_encode(payment_id);
-  return in_engine_terms(http_json::inquire(client_, target, payment), payment);
+  return send_payment(body, request.payment_id);
 }
 
 }  // namespace kessai::adapters::qr_provider

@@ -11,8 +11,8 @@
 #include <string>
 #include <string_view>
 
+#include "../src/instant_payment.hpp"
 #include "kessai/adapters/processor.hpp"
-#include "kessai/runtime/http_client.hpp"
 
 namespace kessai::adapters::qr_provider {
 
@@ -20,21 +20,12 @@ namespace kessai::adapters::qr_provider {
 constexpr std::size_t kCodeDigitsMin = 18;
 constexpr std::size_t kCodeDigitsMax = 20;
 
-class QrProvider final : public Processor {
+// Capture, void, refund and inquiry are InstantPaymentAdapter's; here are the payment body and its checks.
+class QrProvider final : public instant::InstantPaymentAdapter {
  public:
   explicit QrProvider(const ProcessorConfig& config);
-  const ProcessorId& id() const override { return id_; }
   std::string_view kind() const override { return "qr"; }
   ChargeResult charge(const ChargeRequest& request) override;
-  // Never sent: rejected, "a scanned QR code is paid at once".
-  OperationResult capture(const CaptureRequest& request) override;
-  OperationResult void_authorization(const VoidRequest& request) override;
-  OperationResult refund(const RefundRequest& request) override;
-  InquiryResult inquire_charge(const std::string& payment_id) override;
-
- private:
-  ProcessorId id_;
-  runtime::HttpClient client_;
 };
 
 // Exposed for unit tests: what is wrong with a charge request before it is sent (no code, a code that is

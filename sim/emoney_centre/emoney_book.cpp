@@ -58,37 +58,27 @@ std::int64_t initial_balance_yen(std::string_view idm) {
 }
 
 PaymentDecision CentreBook::pay(const PaymentAttempt& attempt, const std::string& now) {
-  assert(attempt.amount_yen > 0);
   assert(is_idm(attempt.idm));
-  std::lock_guard lock(mutex_);
-  if (const Payment* existing = payments_.find_by_reference(attempt.reference)) {
-    const bool same = existing->amount_yen == attempt.amount_yen && existing->brand == attempt.brand &&
-                      existing->idm == attempt.idm;
-    return PaymentDecision{*existing, true, !same};
-  }
-  Payment payment;
-  payment.id = payments_.next_id("em");
-  payment.reference = attempt.reference;
-  payment.brand = attempt.brand;
-  payment.idm = attempt.idm;
-  payment.amount_yen = attempt.amount_yen;
-  payment.merchant = attempt.merchant;
-  payment.created_at = now;
-  if (std::optional<std::string> decline = decline_code_for(attempt)) {
-    payment.status = "declined";
-    payment.decline_code = std::move(*decline);
-  } else {
+  const auto same = [&attempt](const Payment& existing) {
+    return existing.amount_yen == attempt.amount_yen && existing.brand == attempt.brand &&
+           existing.idm == attempt.idm;
+  };
+  return pay_once(attempt, now, same, [this, &attempt](Payment& payment) {
+    payment.brand = attempt.brand;
+    payment.idm = attempt.idm;
+    if (std::optional<std::string> decline = decline_code_for(attempt)) {
+      payment.status = "declined";
+      payment.decline_code = std::move(*decline);
+      return;
+    }
     payment.status = "captured";
     const Brand brand = *parse_brand(attempt.brand);  // decline_code_for declines any other
-    if (is_prepaid(brand)) {
-      std::int64_t& balance_yen = balance_of(brand, attempt.idm);
-      assert(balance_yen >= attempt.amount_yen);  // checked by decline_code_for: cannot underflow
-      balance_yen -= attempt.amount_yen;
-      payment.balance_after_yen = balance_yen;
-    }
-  }
-  payments_.put(payment);
-  return PaymentDecision{payment, false, false};
+    if (!is_prepaid(brand)) return;
+    std::int64_t& balance_yen = balance_of(brand, attempt.idm);
+    assert(balance_yen >= attempt.amount_yen);  // checked by decline_code_for: cannot underflow
+    balance_yen -= attempt.amount_yen;
+    payment.balance_after_yen = balance_yen;
+  });
 }
 
 // The centre's checks, in its order: a brand it does not clear, a blocked card, a balance too low,
@@ -99,83 +89,32 @@ std::optional<std::string> CentreBook::decline_code_for(const PaymentAttempt& at
   if (is_blocked(attempt.idm)) return "card_blocked";
   if (is_prepaid(*brand) && balance_of(*brand, attempt.idm) < attempt.amount_yen)
     return "insufficient_balance";
-  if (decline_rate_ > 0.0) {
-    std::uniform_real_distribution<double> roll(0.0, 1.0);
-    if (roll(random_) < decline_rate_) return "do_not_honor";
-  }
+  if (declined_at_random()) return "do_not_honor";
   return std::nullopt;
 }
 
-RefundDecision CentreBook::refund(const RefundAttempt& attempt, const std::string& now) {
-  std::lock_guard lock(mutex_);
-  Refund refund{"", attempt.payment_id, attempt.reference, attempt.amount_yen, "", std::nullopt, now};
-  if (const Refund* existing = refunds_.find_by_reference(attempt.reference)) {
-    const bool same =
-        existing->payment_id == attempt.payment_id && existing->amount_yen == attempt.amount_yen;
-    const Payment* refunded = payments_.find(existing->payment_id);
-    return {same ? RefundOutcome::replayed : RefundOutcome::reference_conflict, *existing,
-            refunded != nullptr ? *refunded : Payment{}};
-  }
-  Payment* payment = payments_.find(attempt.payment_id);
-  if (payment == nullptr) return {RefundOutcome::not_found, refund, {}};
-  if (attempt.amount_yen <= 0) return {RefundOutcome::invalid_amount, refund, *payment};
-  if (payment->status != "captured") return {RefundOutcome::not_captured, refund, *payment};
-  const std::optional<Brand> brand = parse_brand(payment->brand);
-  if (!brand || !is_prepaid(*brand)) return {RefundOutcome::refund_not_supported, refund, *payment};
-  // Both are within 0..amount, so the difference cannot overflow.
-  const std::int64_t refundable_yen = payment->amount_yen - payment->amount_refunded_yen;
-  if (attempt.amount_yen > refundable_yen) return {RefundOutcome::exceeds_payment, refund, *payment};
-  std::int64_t& balance_yen = balance_of(*brand, payment->idm);
+std::optional<RefundOutcome> CentreBook::refusal(const Payment& payment) const {
+  const std::optional<Brand> brand = parse_brand(payment.brand);
+  if (!brand || !is_prepaid(*brand)) return RefundOutcome::refund_not_supported;
+  return std::nullopt;
+}
+
+bool CentreBook::credit(const Payment& payment, Refund& refund) {
+  std::int64_t& balance_yen = balance_of(*parse_brand(payment.brand), payment.idm);  // refusal checked it
   std::int64_t credited_yen = 0;
   // Only journals edited by hand can make a balance this large: refuse rather than wrap.
-  if (__builtin_add_overflow(balance_yen, attempt.amount_yen, &credited_yen)) {
-    return {RefundOutcome::invalid_amount, refund, *payment};
-  }
-  balance_yen = credited_yen;
-  payment->amount_refunded_yen += attempt.amount_yen;
-  refund.id = refunds_.next_id("emr");
-  refund.status = "succeeded";
-  refund.balance_after_yen = balance_yen;
-  refunds_.put(refund);
-  return {RefundOutcome::done, refund, *payment};
-}
-
-RestoreReport CentreBook::restore(const std::vector<Payment>& payments, const std::vector<Refund>& refunds) {
-  std::lock_guard lock(mutex_);
-  payments_.clear();
-  refunds_.clear();
-  balances_yen_.clear();
-  for (const Payment& payment : payments) payments_.put(payment);
-  for (const Refund& refund : refunds) refunds_.put(refund);
-  // The journals keep what happened; balances and refunded amounts are derived from it, so a line
-  // torn by a crash cannot leave them disagreeing with the payments and refunds that were kept.
-  for (Payment& payment : payments_.mutable_all()) {
-    payment.amount_refunded_yen = 0;
-    const std::optional<Brand> brand = parse_brand(payment.brand);
-    if (payment.status != "captured" || !brand || !is_prepaid(*brand)) continue;
-    std::int64_t& balance_yen = balance_of(*brand, payment.idm);
-    std::int64_t debited_yen = 0;
-    if (!__builtin_sub_overflow(balance_yen, payment.amount_yen, &debited_yen)) balance_yen = debited_yen;
-  }
-  RestoreReport report;
-  for (const Refund& refund : refunds_.all()) {
-    if (!count_refund(refund)) ++report.refunds_not_counted;
-  }
-  return report;
-}
-
-bool CentreBook::count_refund(const Refund& refund) {
-  Payment* payment = payments_.find(refund.payment_id);
-  if (payment == nullptr || payment->status != "captured") return false;
-  const std::optional<Brand> brand = parse_brand(payment->brand);
-  if (!brand || !is_prepaid(*brand)) return false;
-  if (refund.amount_yen > payment->amount_yen - payment->amount_refunded_yen) return false;
-  std::int64_t& balance_yen = balance_of(*brand, payment->idm);
-  std::int64_t credited_yen = 0;
   if (__builtin_add_overflow(balance_yen, refund.amount_yen, &credited_yen)) return false;
   balance_yen = credited_yen;
-  payment->amount_refunded_yen += refund.amount_yen;
+  refund.balance_after_yen = balance_yen;
   return true;
+}
+
+void CentreBook::derive(const Payment& payment) {
+  const std::optional<Brand> brand = parse_brand(payment.brand);
+  if (!brand || !is_prepaid(*brand)) return;
+  std::int64_t& balance_yen = balance_of(*brand, payment.idm);
+  std::int64_t debited_yen = 0;
+  if (!__builtin_sub_overflow(balance_yen, payment.amount_yen, &debited_yen)) balance_yen = debited_yen;
 }
 
 std::int64_t CentreBook::balance_yen(Brand brand, const std::string& idm) const {
@@ -186,36 +125,6 @@ std::int64_t CentreBook::balance_yen(Brand brand, const std::string& idm) const 
 
 std::int64_t& CentreBook::balance_of(Brand brand, const std::string& idm) {
   return balances_yen_.try_emplace(balance_key(brand, idm), initial_balance_yen(idm)).first->second;
-}
-
-std::vector<Payment> CentreBook::all() const {
-  std::lock_guard lock(mutex_);
-  return payments_.all();
-}
-
-std::optional<Payment> CentreBook::by_id(const std::string& id) const {
-  std::lock_guard lock(mutex_);
-  return copy_of(payments_.find(id));
-}
-
-std::optional<Payment> CentreBook::by_reference(const std::string& reference) const {
-  std::lock_guard lock(mutex_);
-  return copy_of(payments_.find_by_reference(reference));
-}
-
-std::vector<Refund> CentreBook::all_refunds() const {
-  std::lock_guard lock(mutex_);
-  return refunds_.all();
-}
-
-std::optional<Refund> CentreBook::refund_by_id(const std::string& id) const {
-  std::lock_guard lock(mutex_);
-  return copy_of(refunds_.find(id));
-}
-
-std::optional<Refund> CentreBook::refund_by_reference(const std::string& reference) const {
-  std::lock_guard lock(mutex_);
-  return copy_of(refunds_.find_by_reference(reference));
 }
 
 }  // namespace kessai::sim::emoney

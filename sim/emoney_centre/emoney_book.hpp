@@ -11,14 +11,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
-#include <mutex>
 #include <optional>
-#include <random>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "record_index.hpp"
+#include "instant_book.hpp"
 
 namespace kessai::sim::emoney {
 
@@ -75,18 +73,6 @@ struct PaymentAttempt {
   std::string merchant;
 };
 
-struct PaymentDecision {
-  Payment payment;
-  bool replayed = false;  // the reference was paid before: the same payment is returned, nothing new
-  bool conflict = false;  // the reference was paid before with another amount, brand or card
-};
-
-struct RefundAttempt {
-  std::string payment_id;
-  std::string reference;
-  std::int64_t amount_yen = 0;
-};
-
 // What the book did with a refund. Stable numbers; never renumber.
 enum class RefundOutcome : std::uint8_t {
   done = 1,                  // the book changed: the caller persists the refund
@@ -99,48 +85,34 @@ enum class RefundOutcome : std::uint8_t {
   refund_not_supported = 8,  // a postpaid brand: the card issuer refunds, not the centre
 };
 
-struct RefundDecision {
-  RefundOutcome outcome = RefundOutcome::not_found;
-  Refund refund;    // the refund made or replayed; otherwise the attempt's terms, without an id
-  Payment payment;  // the refunded payment as it is now; empty when not_found
-};
+using sim::RefundAttempt;
+using sim::RestoreReport;
+using PaymentDecision = PaymentDecisionOf<Payment>;  // conflict: another amount, brand or card
+using RefundDecision = RefundDecisionOf<RefundOutcome, Payment, Refund>;
 
-struct RestoreReport {
-  std::size_t refunds_not_counted = 0;  // of an unknown or declined payment, or over its amount
-};
-
-class CentreBook {
+// Payments, refunds and de-duplication are InstantBook's; here are the brands, cards and balances.
+class CentreBook final : public InstantBook<Payment, Refund, RefundOutcome> {
  public:
-  CentreBook(std::uint64_t seed, double decline_rate) : random_(seed), decline_rate_(decline_rate) {}
+  CentreBook(std::uint64_t seed, double decline_rate)
+      : InstantBook(seed, decline_rate, {"em", "emr", "captured", "succeeded", RefundOutcome::not_captured}) {
+  }
 
   // Decides a new payment, or replays the one already made for the reference.
   PaymentDecision pay(const PaymentAttempt& attempt, const std::string& now);
-  RefundDecision refund(const RefundAttempt& attempt, const std::string& now);
-
-  // Replaces the book with the persisted records at start-up: of several records with one id the last
-  // wins; each payment's refunded amount and every balance are derived from the records again.
-  RestoreReport restore(const std::vector<Payment>& payments, const std::vector<Refund>& refunds);
 
   // The card's balance on a prepaid brand: its initial balance until it is first used.
   std::int64_t balance_yen(Brand brand, const std::string& idm) const;
 
-  std::vector<Payment> all() const;
-  std::optional<Payment> by_id(const std::string& id) const;
-  std::optional<Payment> by_reference(const std::string& reference) const;
-  std::vector<Refund> all_refunds() const;
-  std::optional<Refund> refund_by_id(const std::string& id) const;
-  std::optional<Refund> refund_by_reference(const std::string& reference) const;
-
  private:
   std::optional<std::string> decline_code_for(const PaymentAttempt& attempt);
   std::int64_t& balance_of(Brand brand, const std::string& idm);  // adds the card at its initial balance
-  bool count_refund(const Refund& refund);  // restore: the refund's amount back on its payment and card
 
-  mutable std::mutex mutex_;
-  std::mt19937_64 random_;
-  double decline_rate_;
-  RecordIndex<Payment> payments_;
-  RecordIndex<Refund> refunds_;
+  // Postpaid brands are refused; a refund credits the card's balance back, a restore debits it again.
+  std::optional<RefundOutcome> refusal(const Payment& payment) const override;
+  bool credit(const Payment& payment, Refund& refund) override;
+  void derive(const Payment& payment) override;
+  void forget_derived() override { balances_yen_.clear(); }
+
   std::map<std::string, std::int64_t> balances_yen_;  // "<brand>:<IDm>", prepaid brands only
 };
 

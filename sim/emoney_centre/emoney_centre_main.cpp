@@ -1,73 +1,20 @@
 // kessai-sim emoney-centre: an e-money centre over HTTP/JSON, as kessai's e-money adapter expects one.
-// The API is CentreFront's (emoney_front.hpp); here are the journals on disk and the latency; the
-// sockets, workers and fault plan are serve_simulator's (sim_server.hpp). Every new payment is appended
-// to <state-dir>/payments.jsonl, every refund to refunds.jsonl; both are replayed on start, and the
-// cards' balances derived from them again.
+// The API is CentreFront's (emoney_front.hpp); the journals on disk, the latency, the sockets, workers
+// and fault plan are run_instant_simulator's (instant_main.hpp). The cards' balances are derived from
+// the journals again on start.
 
-#include <chrono>
-#include <filesystem>
-#include <fstream>
-#include <stdexcept>
-#include <thread>
+#include "emoney_centre_main.hpp"
 
 #include "emoney_book.hpp"
-#include "emoney_centre_main.hpp"
 #include "emoney_front.hpp"
 #include "emoney_records.hpp"
-#include "http_replies.hpp"
-#include "json_lines.hpp"
-#include "kessai/runtime/log.hpp"
-#include "sim_server.hpp"
+#include "instant_main.hpp"
 
 namespace kessai::sim {
 
-namespace {
-
-class EmoneyCentreSim {
- public:
-  explicit EmoneyCentreSim(const SimOptions& options)
-      : options_(options), book_(options.seed, options.decline_rate) {
-    const std::filesystem::path dir(options.state_dir);
-    std::filesystem::create_directories(dir);
-    {
-      std::ifstream payment_lines(dir / "payments.jsonl");
-      std::ifstream refund_lines(dir / "refunds.jsonl");
-      const emoney::JournalLoad load = emoney::load_journals(book_, payment_lines, refund_lines);
-      log::info("journals_loaded", {{"payments", std::uint64_t{load.payments}},
-                                    {"refunds", std::uint64_t{load.refunds}},
-                                    {"skipped_lines", std::uint64_t{load.skipped_lines}},
-                                    {"refunds_not_counted", std::uint64_t{load.refunds_not_counted}}});
-    }
-    open_journal(payments_journal_, dir / "payments.jsonl");
-    open_journal(refunds_journal_, dir / "refunds.jsonl");
-    if (!payments_journal_ || !refunds_journal_) {
-      throw std::runtime_error("cannot append to the journals in " + options.state_dir);
-    }
-  }
-
-  // The latency applies to every POST the fault plan let through, before it is looked at.
-  runtime::HttpResponse handle(const runtime::HttpRequest& request) {
-    if (request.method == "POST" && options_.latency_ms > 0) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(options_.latency_ms));
-    }
-    return front_.handle(request);
-  }
-
- private:
-  SimOptions options_;
-  emoney::CentreBook book_;
-  std::ofstream payments_journal_;
-  std::ofstream refunds_journal_;
-  emoney::CentreFront front_{book_, payments_journal_, refunds_journal_, &utc_now};
-};
-
-}  // namespace
-
 int run_emoney_centre(const SimOptions& options) {
-  log::configure("kessai-sim emoney-centre", log::Level::info);
-  EmoneyCentreSim sim(options);
-  return serve_simulator(options,
-                         [&sim](const runtime::HttpRequest& request) { return sim.handle(request); });
+  return run_instant_simulator<emoney::CentreBook, emoney::CentreFront>(options, "kessai-sim emoney-centre",
+                                                                        &emoney::load_journals);
 }
 
 }  // namespace kessai::sim

@@ -1,56 +1,31 @@
 #pragma once
-// The e-money centre's HTTP API as a function from a request to its answer: routing, validation, the
-// book's decisions and their journal lines. No sockets: those and the fault plan are serve_simulator's
-// (sim_server.hpp), the latency emoney_centre_main.cpp's, so the wire contract itself is unit-tested.
-//   POST /v1/payments                    pay; de-duplicated on "reference"
-//   GET  /v1/payments[?reference=…]      every payment, or the one for a reference (inquiry)
-//   GET  /v1/payments/{id}
-//   POST /v1/payments/{id}/capture|void  409 not_supported: e-money has no separate authorization
-//   POST /v1/refunds                     refund a prepaid payment, in parts; de-duplicated on "reference"
-//   GET  /v1/refunds[?reference=…]       every refund, or the one for a reference
-//   GET  /v1/refunds/{id}
-//   GET  /healthz
+// The e-money centre's HTTP API as a function from a request to its answer. The routes, inquiries,
+// refunds and the refusal of capture and void ("e-money has no separate authorization") are
+// InstantFront's (instant_front.hpp); here are the payment body (brand, IDm), its journal line and log,
+// and the centre's refund answers (refund_not_supported for postpaid brands). No sockets: those and the
+// fault plan are serve_simulator's (sim_server.hpp), the latency and files run_instant_simulator's.
 
-#include <functional>
-#include <mutex>
 #include <ostream>
 #include <string>
 
 #include "emoney_book.hpp"
+#include "emoney_records.hpp"  // payment_json, refund_json: InstantFront answers with them
+#include "instant_front.hpp"
 #include "kessai/runtime/http_types.hpp"
 
 namespace kessai::sim::emoney {
 
-// Centres bound their fields; longer ones are invalid requests.
-constexpr std::size_t kReferenceBytesMax = 255;
+using sim::kMerchantBytesMax;
+using sim::kReferenceBytesMax;
 constexpr std::size_t kBrandBytesMax = 32;
-constexpr std::size_t kMerchantBytesMax = 255;
 
-class CentreFront {
+class CentreFront final : public InstantFront<CentreBook> {
  public:
-  // The time stamp of a new record, e.g. "2024-04-01T09:00:00Z"; injected so tests replay exactly (the
-  // simulator passes utc_now, http_replies.hpp).
-  using Clock = std::function<std::string()>;
-
-  // Every new payment is appended to payments_journal, every new refund to refunds_journal, each as
-  // one JSON line, flushed before the answer leaves.
   CentreFront(CentreBook& book, std::ostream& payments_journal, std::ostream& refunds_journal, Clock now);
 
-  // Safe from several threads: a decision and its journal line are made under one lock.
-  runtime::HttpResponse handle(const runtime::HttpRequest& request);
-
  private:
-  runtime::HttpResponse handle_payment(std::string_view rest, const runtime::HttpRequest& request) const;
-  runtime::HttpResponse create_payment(const std::string& body);
-  runtime::HttpResponse create_refund(const std::string& body);
-  runtime::HttpResponse list_payments(std::string_view query) const;
-  runtime::HttpResponse list_refunds(std::string_view query) const;
-
-  CentreBook& book_;
-  std::ostream& payments_journal_;
-  std::ostream& refunds_journal_;
-  Clock now_;
-  std::mutex changes_mutex_;  // held from a book decision to its journal line
+  runtime::HttpResponse create_payment(const std::string& body) override;
+  runtime::HttpResponse refund_reply(const RefundDecision& decision) const override;
 };
 
 }  // namespace kessai::sim::emoney

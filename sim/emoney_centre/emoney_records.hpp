@@ -22,12 +22,7 @@ boost::json::object refund_json(const Refund& refund);
 std::optional<Payment> parse_payment_line(std::string_view line);
 std::optional<Refund> parse_refund_line(std::string_view line);
 
-struct JournalLoad {
-  std::size_t payments = 0;  // distinct payments in the book after the load
-  std::size_t refunds = 0;
-  std::size_t skipped_lines = 0;        // unreadable lines, left out
-  std::size_t refunds_not_counted = 0;  // readable, but inconsistent with the payments (see restore)
-};
+using sim::JournalLoad;
 
 // Replaces the book with what the journals hold; balances are derived from them.
 JournalLoad load_journals(CentreBook& book, std::istream& payment_lines, std::istream& refund_lines);

@@ -12,14 +12,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
-#include <mutex>
 #include <optional>
-#include <random>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "record_index.hpp"
+#include "instant_book.hpp"
 
 namespace kessai::sim::qr_provider {
 
@@ -85,18 +83,6 @@ struct PaymentAttempt {
   std::string merchant;
 };
 
-struct PaymentDecision {
-  Payment payment;
-  bool replayed = false;  // the reference was paid before: the same payment is returned, nothing new
-  bool conflict = false;  // the reference was paid before with another amount or code
-};
-
-struct RefundAttempt {
-  std::string payment_id;
-  std::string reference;
-  std::int64_t amount_yen = 0;
-};
-
 // What the book did with a refund. Stable numbers; never renumber.
 enum class RefundOutcome : std::uint8_t {
   done = 1,                // the book changed: the caller persists the refund
@@ -108,47 +94,31 @@ enum class RefundOutcome : std::uint8_t {
   exceeds_payment = 7,     // over what is left of the payment
 };
 
-struct RefundDecision {
-  RefundOutcome outcome = RefundOutcome::not_found;
-  Refund refund;    // the refund made or replayed; otherwise the attempt's terms, without an id
-  Payment payment;  // the refunded payment as it is now; empty when not_found
-};
+using sim::RefundAttempt;
+using sim::RestoreReport;
+using PaymentDecision = PaymentDecisionOf<Payment>;  // conflict: another amount or code
+using RefundDecision = RefundDecisionOf<RefundOutcome, Payment, Refund>;
 
-struct RestoreReport {
-  std::size_t refunds_not_counted = 0;  // of an unknown or declined payment, or over its amount
-};
-
-class ProviderBook {
+// Payments, refunds and de-duplication are InstantBook's; here are the wallets and one-time codes.
+class ProviderBook final : public InstantBook<Payment, Refund, RefundOutcome> {
  public:
-  ProviderBook(std::uint64_t seed, double decline_rate) : random_(seed), decline_rate_(decline_rate) {}
+  ProviderBook(std::uint64_t seed, double decline_rate)
+      : InstantBook(seed, decline_rate,
+                    {"qp", "qr_rf", "completed", "completed", RefundOutcome::not_completed}) {}
 
   // Decides a new payment, or replays the one already made for the reference.
   PaymentDecision pay(const PaymentAttempt& attempt, const std::string& now);
-  RefundDecision refund(const RefundAttempt& attempt, const std::string& now);
-
-  // Replaces the book with the persisted records at start-up: of several records with one id the last
-  // wins; each payment's refunded amount and the used codes are derived from the records again.
-  RestoreReport restore(const std::vector<Payment>& payments, const std::vector<Refund>& refunds);
 
   // Whether a completed payment was made with this code.
   bool code_used(std::string_view code) const;
 
-  std::vector<Payment> all() const;
-  std::optional<Payment> by_id(const std::string& id) const;
-  std::optional<Payment> by_reference(const std::string& reference) const;
-  std::vector<Refund> all_refunds() const;
-  std::optional<Refund> refund_by_id(const std::string& id) const;
-  std::optional<Refund> refund_by_reference(const std::string& reference) const;
-
  private:
   std::optional<std::string> decline_code_for(const PaymentAttempt& attempt, const std::string& digest);
-  bool count_refund(const Refund& refund);  // restore: the refund's amount back on its payment
 
-  mutable std::mutex mutex_;
-  std::mt19937_64 random_;
-  double decline_rate_;
-  RecordIndex<Payment> payments_;
-  RecordIndex<Refund> refunds_;
+  // restore: the completed payments' codes are used again.
+  void derive(const Payment& payment) override { used_codes_.emplace(payment.code_digest, payment.id); }
+  void forget_derived() override { used_codes_.clear(); }
+
   std::map<std::string, std::string> used_codes_;  // code digest → the completed payment's id
 };
 

@@ -5,6 +5,7 @@
 
 #include <boost/json.hpp>
 
+#include "instant_book.hpp"
 #include "json_lines.hpp"
 
 namespace kessai::sim::qr_provider {
@@ -101,13 +102,7 @@ std::optional<Refund> parse_refund_line(std::string_view line) {
 }
 
 JournalLoad load_journals(ProviderBook& book, std::istream& payment_lines, std::istream& refund_lines) {
-  JournalLoad load;
-  const std::vector<Payment> payments = read_lines(payment_lines, &parse_payment_line, load.skipped_lines);
-  const std::vector<Refund> refunds = read_lines(refund_lines, &parse_refund_line, load.skipped_lines);
-  load.refunds_not_counted = book.restore(payments, refunds).refunds_not_counted;
-  load.payments = book.all().size();
-  load.refunds = book.all_refunds().size();
-  return load;
+  return load_instant_journals(book, payment_lines, refund_lines, &parse_payment_line, &parse_refund_line);
 }
 
 }  // namespace kessai::sim::qr_provider

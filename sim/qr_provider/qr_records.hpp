@@ -31,12 +31,7 @@ std::string decline_message(std::string_view decline_code);
 std::optional<Payment> parse_payment_line(std::string_view line);
 std::optional<Refund> parse_refund_line(std::string_view line);
 
-struct JournalLoad {
-  std::size_t payments = 0;  // distinct payments in the book after the load
-  std::size_t refunds = 0;
-  std::size_t skipped_lines = 0;        // unreadable lines, left out
-  std::size_t refunds_not_counted = 0;  // readable, but inconsistent with the payments (see restore)
-};
+using sim::JournalLoad;
 
 // Replaces the book with what the journals hold; used codes and refunded amounts are derived from them.
 JournalLoad load_journals(ProviderBook& book, std::istream& payment_lines, std::istream& refund_lines);
