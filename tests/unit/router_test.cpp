@@ -101,3 +101,18 @@ TEST_CASE("a half-open processor listed behind a healthy one keeps its trial for
   router.record_failure(id("card-b"));                                // now card-b opens too (threshold 1)
   CHECK(router.candidates({Means::card, "", "", ""}).front() == &a);  // card-a's trial was not used up
 }
+
+TEST_CASE("a trial nobody reports back on lapses, so a processor is never shut out for good") {
+  ManualClock clock;
+  Router router(clock, BreakerSettings{1, std::chrono::seconds(30)});
+  testing::ScriptedProcessor a("card-a"), b("card-b");
+  router.add_processor(&a);
+  router.add_processor(&b);
+  REQUIRE_FALSE(router.set_routes({Route{Means::card, "", "", "", {id("card-a"), id("card-b")}, {}}}));
+  router.record_failure(id("card-a"));
+  clock.time += std::chrono::seconds(31);
+  CHECK(router.candidates({Means::card, "", "", ""}).front() == &a);  // the trial, never reported
+  CHECK(router.candidates({Means::card, "", "", ""}).front() == &b);
+  clock.time += std::chrono::seconds(31);
+  CHECK(router.candidates({Means::card, "", "", ""}).front() == &a);  // a new trial
+}

@@ -88,7 +88,8 @@ const Route* Router::best_match(const RouteKey& key) const {
 bool Router::usable(const std::string& id, std::chrono::system_clock::time_point now) {
   const Breaker& breaker = breakers_[id];
   if (!breaker.open) return true;
-  return now - breaker.opened_at >= breaker_settings_.open_for && !breaker.trial_in_flight;
+  if (now - breaker.opened_at < breaker_settings_.open_for) return false;
+  return !breaker.trial_in_flight || now - breaker.trial_started_at >= breaker_settings_.open_for;
 }
 
 std::vector<adapters::Processor*> Router::candidates(const RouteKey& key) {
@@ -120,15 +121,13 @@ std::vector<adapters::Processor*> Router::candidates(const RouteKey& key) {
   }
   if (!up.empty()) {
     Breaker& first = breakers_[up.front()->id().str()];
-    if (first.open) first.trial_in_flight = true;
+    if (first.open) {
+      first.trial_in_flight = true;
+      first.trial_started_at = now;
+    }
   }
   up.insert(up.end(), down.begin(), down.end());  // when all are down, still try them in order
   return up;
-}
-
-adapters::Processor* Router::route(Means means) {
-  const std::vector<adapters::Processor*> found = candidates(RouteKey{means, "", "", ""});
-  return found.empty() ? nullptr : found.front();
 }
 
 adapters::Processor* Router::by_id(const ProcessorId& id) const {

@@ -58,7 +58,6 @@ class Router {
   // Candidates in the order to try: the best-matching route's processors, the weighted pick first,
   // processors with an open circuit last. Empty when no route matches.
   std::vector<adapters::Processor*> candidates(const RouteKey& key);
-  adapters::Processor* route(Means means);  // the first candidate for a means anywhere (or nullptr)
   adapters::Processor* by_id(const ProcessorId& id) const;
 
   // The outcome of a call, for the circuit breaker: a processor that answered (even "declined") is up.
@@ -72,6 +71,9 @@ class Router {
     std::chrono::system_clock::time_point opened_at{};
     bool open = false;
     bool trial_in_flight = false;
+    // A trial whose caller never reported back (it failed before calling, or crashed) lapses after
+    // open_for, so the processor is never shut out for good.
+    std::chrono::system_clock::time_point trial_started_at{};
   };
   const Route* best_match(const RouteKey& key) const;
   bool usable(const std::string& id, std::chrono::system_clock::time_point now);
