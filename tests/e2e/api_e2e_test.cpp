@@ -37,6 +37,7 @@ TEST_CASE_METHOD(Stack, "no key, a wrong key or a revoked key is 401; keys never
         "invalid_api_key");
   CHECK(request("GET", "/v1/payment_intents", "", {{"Authorization", "Bearer nonsense"}}).status == 401);
   CHECK(request("GET", "/v1/payment_intents", "", {{"Authorization", "Basic abc"}}).status == 401);
+  CHECK(request("GET", "/v1/payment_intents", "", {{"Authorization", "bearer " + api_key}}).status == 200);
 
   const std::string revoked = create_key({"all"}, "to be revoked");
   const std::string key_id = "key_" + revoked.substr(4, 16);

@@ -193,7 +193,10 @@ std::optional<Caller> Api::authenticate(const runtime::HttpRequest& request, run
     failure.headers.emplace_back("WWW-Authenticate", "Bearer");
     return std::nullopt;
   }
-  const std::string_view presented = header->starts_with("Bearer ") ? header->substr(7) : std::string_view();
+  // The scheme name is case-insensitive (RFC 9110 §11.1): "Bearer", "bearer", "BEARER".
+  std::string scheme(header->substr(0, 7));
+  for (char& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const std::string_view presented = scheme == "bearer " ? header->substr(7) : std::string_view();
   const std::string hash = runtime::sha256_hex(presented);
   const auto now = std::chrono::steady_clock::now();
   {
