@@ -48,6 +48,7 @@ InquiryResult with_amount_captured(InquiryResult result, const json::object& cha
 
 CardAcquirer::CardAcquirer(const ProcessorConfig& config)
     : id_(config.id),
+      settlement_profile_(config.settlement_profile.empty() ? "card-acquirer" : config.settlement_profile),
       client_(config.url, runtime::ClientLimits{.connect_timeout = config.connect_timeout,
                                                 .request_timeout = config.request_timeout}) {}
 

@@ -21,6 +21,7 @@ class CardAcquirer final : public Processor {
   OperationResult void_authorization(const VoidRequest& request) override;
   OperationResult refund(const RefundRequest& request) override;
   InquiryResult inquire_charge(const std::string& payment_id) override;
+  SettlementProfile settlement_profile() const override { return {settlement_profile_}; }
 
  private:
   // One POST to the acquirer, its answer mapped by interpret_response; payment_id is for the logs.
@@ -28,6 +29,7 @@ class CardAcquirer final : public Processor {
                            std::span<const std::string_view> success_statuses, std::string_view payment_id);
 
   ProcessorId id_;
+  std::string settlement_profile_;
   runtime::HttpClient client_;
 };
 

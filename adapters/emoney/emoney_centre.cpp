@@ -40,6 +40,7 @@ constexpr instant::InstantPeer kInstantCentre{
     .paid_status = "captured",
     // Passed on as found, as the centre names it: the engine only acts on captured and declined.
     .other_status_unknown = false,
+    .settlement_profile = "emoney-centre",
 };
 
 }  // namespace

@@ -6,6 +6,8 @@
 #include <boost/json.hpp>
 
 #include "../src/http_json.hpp"
+#include "../src/notices.hpp"
+#include "../src/payer_orders.hpp"
 #include "kessai/runtime/log.hpp"
 
 namespace kessai::adapters::qr_provider {
@@ -34,11 +36,126 @@ constexpr instant::InstantPeer kInstantProvider{
     .refund_done = kDone,
     .paid_status = "completed",
     .other_status_unknown = true,
+    .settlement_profile = "qr-provider",
 };
+
+constexpr payer_orders::OrderPeer kOrders{
+    .peer = kProvider,
+    .collection = "/v1/orders",
+    .waiting_status = "pending",
+    .object_key = "order",
+};
+
+std::optional<qr::JpqrMerchant> merchant_or_throw(const ProcessorConfig& config) {
+  auto merchant = jpqr_merchant_from(config);
+  if (!merchant.ok()) throw std::invalid_argument("jpqr: " + merchant.error());
+  if (merchant.value() && config.notice_secret.empty()) {
+    throw std::invalid_argument(
+        "notice_secret is required with [processors.jpqr]: the provider signs its payment notices with it");
+  }
+  return std::move(merchant).value();
+}
+
+// A terminal label (62/07) is printable ASCII of at most 25 characters: a facility or procedure id is.
+std::string terminal_label_of(std::string_view merchant_reference) {
+  if (merchant_reference.size() > qr::label_characters_max) return {};
+  for (const char c : merchant_reference) {
+    if (c < 0x20 || c > 0x7e) return {};
+  }
+  return std::string(merchant_reference);
+}
 
 }  // namespace
 
-QrProvider::QrProvider(const ProcessorConfig& config) : InstantPaymentAdapter(config, kInstantProvider) {}
+Result<std::optional<qr::JpqrMerchant>, std::string> jpqr_merchant_from(const ProcessorConfig& config) {
+  const ProcessorConfig::Jpqr& jpqr = config.jpqr;
+  if (jpqr.name.empty() && jpqr.merchant_code.empty()) return std::optional<qr::JpqrMerchant>();
+  qr::JpqrMerchant merchant{
+      .account = {.merchant_code = jpqr.merchant_code,
+                  .code_02 = jpqr.code_02,
+                  .code_03 = jpqr.code_03,
+                  .code_04 = jpqr.code_04},
+      .category_code = jpqr.category_code,
+      .name = jpqr.name,
+      .city = jpqr.city,
+      .postal_code = jpqr.postal_code,
+      .name_japanese = jpqr.name_japanese,
+      .city_japanese = jpqr.city_japanese,
+  };
+  if (auto valid = qr::validate_jpqr_merchant(merchant); !valid.ok()) return fail(valid.error());
+  return std::optional<qr::JpqrMerchant>(std::move(merchant));
+}
+
+QrProvider::QrProvider(const ProcessorConfig& config)
+    : InstantPaymentAdapter(config, kInstantProvider),
+      jpqr_merchant_(merchant_or_throw(config)),
+      notice_secret_(config.notice_secret) {}
+
+PayerAction QrProvider::request_payer_action(const PayerActionRequest& request) {
+  if (!jpqr_merchant_) {
+    return PayerAction{
+        .outcome = ChargeOutcome::rejected,
+        .message = "no JPQR merchant is configured for processor '" + id_.str() +
+                   "': it takes the payer's scanned code only ([processors.jpqr] in kessaid.toml)"};
+  }
+  const json::object body{
+      {"reference", request.payment_id},
+      {"amount", request.amount.value()},
+      {"currency", "JPY"},
+      {"merchant", request.merchant_reference},
+      {"expires_at", notices::format_utc(request.expires_at)},
+      {"notify_url", request.notify_url},
+  };
+  json::object order;
+  const OperationResult created =
+      payer_orders::create(client_, kOrders, id_, body, request.payment_id, order);
+  PayerAction action{.outcome = created.outcome,
+                     .processor_reference = created.processor_reference,
+                     .decline_code = created.decline_code,
+                     .message = created.message};
+  if (created.outcome != ChargeOutcome::approved) return action;
+  const auto expires_at = notices::parse_utc(http_json::string_field(order, "expires_at"));
+  auto payload = qr::build_jpqr_payload(
+      qr::JpqrRequest{.merchant = *jpqr_merchant_,
+                      .amount = request.amount,
+                      .reference_label = created.processor_reference,
+                      .terminal_label = terminal_label_of(request.merchant_reference)});
+  if (!expires_at || !payload.ok()) {
+    // The order exists at the provider; without a code to show the payer cannot pay it. Not a refusal:
+    // the engine asks again (the provider answers the same order) or withdraws it at the deadline.
+    action.outcome = ChargeOutcome::unknown;
+    action.message = !expires_at ? "the QR provider's order has no usable expires_at"
+                                 : "cannot build the JPQR code for order " + created.processor_reference +
+                                       ": " + payload.error();
+    return action;
+  }
+  action.jpqr_payload = std::move(payload).value();
+  action.expires_at = *expires_at;
+  return action;
+}
+
+OperationResult QrProvider::withdraw_payer_action(const std::string& payment_id,
+                                                  const std::string& processor_reference) {
+  return payer_orders::withdraw(client_, kOrders, id_, payment_id, processor_reference);
+}
+
+PayerActionInquiry QrProvider::inquire_payer_action(const std::string& payment_id) {
+  return payer_orders::inquire(client_, kOrders, payment_id);
+}
+
+Result<ProcessorNotice, NoticeRejection> QrProvider::read_notice(
+    std::string_view body, const std::vector<std::pair<std::string, std::string>>& headers,
+    std::chrono::system_clock::time_point now) const {
+  if (notice_secret_.empty()) {
+    return fail(NoticeRejection{NoticeProblem::not_supported,
+                                "processor '" + id_.str() + "' has no notice_secret: it takes no notices"});
+  }
+  auto envelope = notices::open(body, headers, notice_secret_, now);
+  if (!envelope.ok()) return fail(envelope.error());
+  // A wallet payment is not reversed by a bank; refunds are ours to ask. "order.reversed" is never sent.
+  return payer_orders::notice_from(std::move(envelope->id), envelope->type, envelope->data, kOrders,
+                                   "order.paid", "order.reversed");
+}
 
 std::optional<std::string> charge_request_problem(const ChargeRequest& request) {
   if (request.qr_code.empty())

@@ -13,6 +13,7 @@
 
 #include "../src/instant_payment.hpp"
 #include "kessai/adapters/processor.hpp"
+#include "kessai/qr/jpqr.hpp"
 
 namespace kessai::adapters::qr_provider {
 
@@ -21,12 +22,33 @@ constexpr std::size_t kCodeDigitsMin = 18;
 constexpr std::size_t kCodeDigitsMax = 20;
 
 // Capture, void, refund and inquiry are InstantPaymentAdapter's; here are the payment body and its checks.
+//
+// Merchant-presented dynamic codes (JPQR MPM): an order is created at the provider (POST /v1/orders,
+// de-duplicated on our payment id), kessai prints the order id into the code as its reference label
+// (62/05) with the JPQR merchant data from config, the payer's wallet app pays the order, and the
+// provider sends a signed "order.paid" notice.
 class QrProvider final : public instant::InstantPaymentAdapter {
  public:
   explicit QrProvider(const ProcessorConfig& config);
   std::string_view kind() const override { return "qr"; }
   ChargeResult charge(const ChargeRequest& request) override;
+
+  PayerAction request_payer_action(const PayerActionRequest& request) override;
+  OperationResult withdraw_payer_action(const std::string& payment_id,
+                                        const std::string& processor_reference) override;
+  PayerActionInquiry inquire_payer_action(const std::string& payment_id) override;
+  Result<ProcessorNotice, NoticeRejection> read_notice(
+      std::string_view body, const std::vector<std::pair<std::string, std::string>>& headers,
+      std::chrono::system_clock::time_point now) const override;
+
+ private:
+  std::optional<qr::JpqrMerchant> jpqr_merchant_;  // unset: customer-presented codes only
+  std::string notice_secret_;
 };
+
+// Exposed for unit tests: the JPQR merchant from config (nullopt when none is configured), or the first
+// invalid field.
+Result<std::optional<qr::JpqrMerchant>, std::string> jpqr_merchant_from(const ProcessorConfig& config);
 
 // Exposed for unit tests: what is wrong with a charge request before it is sent (no code, a code that is
 // not 18..20 digits, capture later asked for), or nullopt when it can be sent. The message never

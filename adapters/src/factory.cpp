@@ -5,12 +5,13 @@
 
 #include "../card/card_acquirer.hpp"
 #include "../emoney/emoney_centre.hpp"
+#include "../payeasy/payeasy_centre.hpp"
 #include "../qr_provider/qr_provider.hpp"
 
 namespace kessai::adapters {
 
 namespace {
-constexpr std::array<std::string_view, 3> kKinds{"card", "emoney", "qr"};
+constexpr std::array<std::string_view, 4> kKinds{"card", "emoney", "qr", "payeasy"};
 }
 
 std::span<const std::string_view> known_kinds() {
@@ -25,6 +26,8 @@ Result<std::unique_ptr<Processor>, std::string> make_processor(const ProcessorCo
       return std::unique_ptr<Processor>(std::make_unique<emoney::EmoneyCentre>(config));
     if (config.kind == "qr")
       return std::unique_ptr<Processor>(std::make_unique<qr_provider::QrProvider>(config));
+    if (config.kind == "payeasy")
+      return std::unique_ptr<Processor>(std::make_unique<payeasy::PayeasyCentre>(config));
   } catch (const std::invalid_argument& error) {
     return fail("processor '" + config.id.str() + "': " + error.what());
   }

@@ -28,9 +28,11 @@ InquiryResult in_engine_terms(InquiryResult result, const json::object& payment,
 
 InstantPaymentAdapter::InstantPaymentAdapter(const ProcessorConfig& config, const InstantPeer& peer)
     : id_(config.id),
-      peer_(peer),
       client_(config.url, runtime::ClientLimits{.connect_timeout = config.connect_timeout,
-                                                .request_timeout = config.request_timeout}) {}
+                                                .request_timeout = config.request_timeout}),
+      peer_(peer),
+      settlement_profile_(config.settlement_profile.empty() ? std::string(peer.settlement_profile)
+                                                            : config.settlement_profile) {}
 
 OperationResult InstantPaymentAdapter::not_supported(std::string_view operation,
                                                      std::string_view payment_id) const {

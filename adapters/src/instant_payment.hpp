@@ -29,6 +29,7 @@ struct InstantPeer {
   // Whether an inquiry's status other than paid_status and "declined" is unknown (never guessed) rather
   // than passed on as found.
   bool other_status_unknown = false;
+  std::string_view settlement_profile;  // the kind's default settlement profile
 };
 
 // An inquiry's found payment in the engine's words (see InstantPeer).
@@ -43,6 +44,7 @@ class InstantPaymentAdapter : public Processor {
   OperationResult void_authorization(const VoidRequest& request) override;
   OperationResult refund(const RefundRequest& request) override;
   InquiryResult inquire_charge(const std::string& payment_id) override;
+  SettlementProfile settlement_profile() const override { return {settlement_profile_}; }
 
  protected:
   InstantPaymentAdapter(const ProcessorConfig& config, const InstantPeer& peer);
@@ -50,12 +52,13 @@ class InstantPaymentAdapter : public Processor {
   ChargeResult send_payment(const boost::json::object& body, std::string_view payment_id);
 
   ProcessorId id_;
+  runtime::HttpClient client_;
 
  private:
   OperationResult not_supported(std::string_view operation, std::string_view payment_id) const;
 
   const InstantPeer& peer_;
-  runtime::HttpClient client_;
+  std::string settlement_profile_;
 };
 
 }  // namespace kessai::adapters::instant

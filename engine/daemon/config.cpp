@@ -73,9 +73,16 @@ std::optional<Error> read_server(const toml::table& root, Config& config) {
   const toml::table* server = sub_table(root, "server", error);
   if (!error.empty() || server == nullptr) return error.empty() ? std::nullopt : std::optional(error);
   if (auto e = reject_unknown_keys(
-          *server, {"listen", "io_threads", "worker_threads", "worker_queue_max", "body_bytes_max"},
+          *server,
+          {"listen", "io_threads", "worker_threads", "worker_queue_max", "body_bytes_max", "public_url"},
           "[server]")) {
     return e;
+  }
+  if (auto e = read_string(*server, "public_url", "server", config.public_url)) return e;
+  if (!config.public_url.empty()) {
+    const bool scheme = config.public_url.starts_with("http://") || config.public_url.starts_with("https://");
+    if (!scheme || config.public_url.ends_with("/") || config.public_url.size() > 200)
+      return Error("server.public_url must be http(s)://host[:port][/path] without a trailing '/'");
   }
   std::string listen;
   if (auto e = read_string(*server, "listen", "server", listen)) return e;
@@ -89,6 +96,36 @@ std::optional<Error> read_server(const toml::table& root, Config& config) {
   return read_count(*server, "body_bytes_max", "server", config.body_bytes_max, 1024, 16 * 1024 * 1024);
 }
 
+// [processors.jpqr]: the JPQR merchant data printed into merchant-presented codes (checked by the adapter).
+std::optional<Error> read_jpqr(const toml::table& processor, const std::string& where,
+                               adapters::ProcessorConfig::Jpqr& jpqr) {
+  const toml::node* node = processor.get("jpqr");
+  if (node == nullptr) return std::nullopt;
+  const toml::table* table = node->as_table();
+  const std::string here = where + ".jpqr";
+  if (table == nullptr) return here + " must be a table";
+  if (auto e = reject_unknown_keys(*table,
+                                   {"merchant_code", "code_02", "code_03", "code_04", "category_code", "name",
+                                    "city", "postal_code", "name_japanese", "city_japanese"},
+                                   here)) {
+    return e;
+  }
+  for (const auto& [key, field] : std::initializer_list<std::pair<std::string_view, std::string*>>{
+           {"merchant_code", &jpqr.merchant_code},
+           {"code_02", &jpqr.code_02},
+           {"code_03", &jpqr.code_03},
+           {"code_04", &jpqr.code_04},
+           {"category_code", &jpqr.category_code},
+           {"name", &jpqr.name},
+           {"city", &jpqr.city},
+           {"postal_code", &jpqr.postal_code},
+           {"name_japanese", &jpqr.name_japanese},
+           {"city_japanese", &jpqr.city_japanese}}) {
+    if (auto e = read_string(*table, key, here, *field)) return e;
+  }
+  return std::nullopt;
+}
+
 std::optional<Error> read_processors(const toml::table& root, Config& config) {
   const toml::node* node = root.get("processors");
   if (node == nullptr) return std::nullopt;
@@ -99,8 +136,10 @@ std::optional<Error> read_processors(const toml::table& root, Config& config) {
     const std::string where = "processors[" + std::to_string(i) + "]";
     const toml::table* table = array->get(i)->as_table();
     if (table == nullptr) return where + " must be a table";
-    if (auto e = reject_unknown_keys(
-            *table, {"id", "kind", "url", "connect_timeout_ms", "request_timeout_ms"}, where)) {
+    if (auto e = reject_unknown_keys(*table,
+                                     {"id", "kind", "url", "connect_timeout_ms", "request_timeout_ms",
+                                      "notice_secret", "settlement_profile", "jpqr"},
+                                     where)) {
       return e;
     }
     std::string id_text, kind, url;
@@ -120,6 +159,9 @@ std::optional<Error> read_processors(const toml::table& root, Config& config) {
     if (auto e = read_count(*table, "request_timeout_ms", where, request_ms, 1, 50'000)) return e;
     processor.connect_timeout = std::chrono::milliseconds(connect_ms);
     processor.request_timeout = std::chrono::milliseconds(request_ms);
+    if (auto e = read_string(*table, "notice_secret", where, processor.notice_secret)) return e;
+    if (auto e = read_string(*table, "settlement_profile", where, processor.settlement_profile)) return e;
+    if (auto e = read_jpqr(*table, where, processor.jpqr)) return e;
     config.processors.push_back(std::move(processor));
   }
   return std::nullopt;
@@ -246,13 +288,23 @@ std::optional<Error> read_rest(const toml::table& root, Config& config) {
     if (initial > max) return Error("webhooks.retry_initial_ms must not be above webhooks.retry_max_ms");
   }
   if (const toml::table* payments = sub_table(root, "payments", error)) {
-    if (auto e = reject_unknown_keys(*payments, {"inquiry_after_ms", "inquiry_interval_ms"}, "[payments]"))
+    if (auto e = reject_unknown_keys(
+            *payments,
+            {"inquiry_after_ms", "inquiry_interval_ms", "payeasy_expires_after_s", "jpqr_expires_after_s"},
+            "[payments]"))
       return e;
     std::int64_t after = config.inquiry_after.count(), interval = config.inquiry_interval.count();
     if (auto e = read_count(*payments, "inquiry_after_ms", "payments", after, 100, 3'600'000)) return e;
     if (auto e = read_count(*payments, "inquiry_interval_ms", "payments", interval, 50, 600'000)) return e;
     config.inquiry_after = std::chrono::milliseconds(after);
     config.inquiry_interval = std::chrono::milliseconds(interval);
+    std::int64_t payeasy_s = config.payeasy_expires_after.count(), jpqr_s = config.jpqr_expires_after.count();
+    // Pay-easy centres accept deadlines up to 60 days ahead; a shown code is for minutes, at most a day.
+    if (auto e = read_count(*payments, "payeasy_expires_after_s", "payments", payeasy_s, 1, 60 * 86'400))
+      return e;
+    if (auto e = read_count(*payments, "jpqr_expires_after_s", "payments", jpqr_s, 1, 86'400)) return e;
+    config.payeasy_expires_after = std::chrono::seconds(payeasy_s);
+    config.jpqr_expires_after = std::chrono::seconds(jpqr_s);
   }
   if (!error.empty()) return error;
   return std::nullopt;

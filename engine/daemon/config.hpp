@@ -38,6 +38,11 @@ struct Config {
   // A payment whose outcome is unknown is asked about once this long has passed since it was sent.
   std::chrono::milliseconds inquiry_after{30'000};
   std::chrono::milliseconds inquiry_interval{5'000};
+  // Payments that wait for their payer (Pay-easy numbers, merchant-presented JPQR codes).
+  std::chrono::seconds payeasy_expires_after{std::chrono::hours(24 * 14)};
+  std::chrono::seconds jpqr_expires_after{std::chrono::minutes(5)};
+  // kessaid's address as processors reach it, for their notices; empty: http://<listen address>.
+  std::string public_url;
 };
 
 // Environment: KESSAI_DATABASE_URL (database.url), KESSAI_LISTEN (server.listen), KESSAI_LOG_LEVEL.

@@ -197,9 +197,6 @@ int run(const Arguments& arguments) {
         }
         log::info("routing_reloaded", {{"routes", std::uint64_t{reloaded->routes.size()}}});
       });
-  runtime::PeriodicTask resolver("payment_inquiry", config.inquiry_interval,
-                                 [&service, &config] { service.resolve_due(config.inquiry_after, 100); });
-
   runtime::ServerLimits limits;
   limits.body_bytes_max = config.body_bytes_max;
   std::unique_ptr<runtime::HttpServer> server;
@@ -215,6 +212,22 @@ int run(const Arguments& arguments) {
                  static_cast<unsigned>(config.listen_port), error.what());
     return 1;
   }
+  // Known only now with --listen 127.0.0.1:0; set before the server runs, so before any request.
+  service.set_payer_settings(engine::PayerSettings{
+      .payeasy_expires_after = config.payeasy_expires_after,
+      .jpqr_expires_after = config.jpqr_expires_after,
+      .notify_base_url = config.public_url.empty()
+                             ? "http://" + config.listen_host + ":" + std::to_string(server->port())
+                             : config.public_url});
+  // Started after the settings above: both read them.
+  runtime::PeriodicTask resolver("payment_inquiry", config.inquiry_interval,
+                                 [&service, &config] { service.resolve_due(config.inquiry_after, 100); });
+  // Payers' deadlines and lost notices: waiting payments are asked about from inquiry_after on, with
+  // backoff, and withdrawn at the processor once past their deadline.
+  runtime::PeriodicTask payer_watch("payer_watch", config.inquiry_interval, [&service, &config] {
+    service.check_awaiting_payers(config.inquiry_after, 100);
+  });
+
   if (!arguments.port_file.empty()) runtime::write_port_file(arguments.port_file, server->port());
   log::info("kessaid_listening", {{"address", config.listen_host + ":" + std::to_string(server->port())},
                                   {"database", ledger::pg::redact_url(config.database_url)},

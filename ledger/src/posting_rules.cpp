@@ -31,4 +31,9 @@ Result<Journal, JournalError> refund_journal(const RefundFacts& facts) {
                   chart::receivable(facts.processor), facts.amount);
 }
 
+Result<Journal, JournalError> reversal_journal(const CaptureFacts& facts) {
+  return transfer("reversal", facts.payment_id, facts.business_date, chart::revenue(facts.fee_code),
+                  chart::receivable(facts.processor), facts.amount);
+}
+
 }  // namespace kessai::ledger

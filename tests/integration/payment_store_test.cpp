@@ -117,3 +117,73 @@ TEST_CASE("a store whose database is gone reports StoreUnavailable, not a crash"
   PgPaymentStore store(pool);
   CHECK_THROWS_AS(store.find_intent("pi_x"), StoreUnavailable);
 }
+
+namespace {
+
+// A Pay-easy centre beside the card acquirer, as kessaid would have it.
+struct PayerFixture : Fixture {
+  PayerFixture() {
+    ensure_processor_accounts(connection, {*ProcessorId::parse("payeasy-sim")});
+    router.add(Means::payeasy, &payeasy);
+    service.set_payer_settings({.payeasy_expires_after = std::chrono::hours(48),
+                                .jpqr_expires_after = std::chrono::minutes(5),
+                                .notify_base_url = "http://127.0.0.1:1"});
+  }
+  PaymentIntent issued() {
+    CreateIntentCommand pay = testing::card_payment_command();
+    pay.means = Means::payeasy;
+    pay.facility = std::nullopt;
+    pay.procedure = ProcedureId::parse("PROC001");
+    pay.payment_method = {};
+    const CreateOutcome outcome = service.create(caller, pay);
+    REQUIRE(outcome.intent.has_value());
+    REQUIRE(outcome.intent->status == IntentStatus::requires_payment);
+    return *outcome.intent;
+  }
+  NoticeReceipt send(const PaymentIntent& intent, const char* notice_id, adapters::NoticeKind kind) {
+    payeasy.next_notice = adapters::ProcessorNotice{.notice_id = notice_id,
+                                                    .kind = kind,
+                                                    .payment_id = intent.id,
+                                                    .processor_reference = "pe_1",
+                                                    .amount = Yen(3000),
+                                                    .occurred_at = clock.now()};
+    return service.accept_notice("payeasy-sim", "{}", {});
+  }
+  testing::ScriptedProcessor payeasy{"payeasy-sim", "payeasy"};
+};
+
+}  // namespace
+
+TEST_CASE_METHOD(PayerFixture, "a Pay-easy number is stored with the intent and read back") {
+  const PaymentIntent intent = issued();
+  const std::optional<PaymentIntent> stored = store.find_intent(intent.id);
+  REQUIRE(stored->payer_instructions.has_value());
+  CHECK(stored->payer_instructions->institution_number == "58091");
+  CHECK(stored->payer_instructions->customer_number == "12345678901234567890");
+  CHECK(stored->payer_instructions->confirmation_number == "123456");
+  CHECK(stored->payer_instructions->jpqr_payload.empty());
+  CHECK(std::chrono::floor<std::chrono::seconds>(stored->payer_instructions->expires_at) ==
+        std::chrono::floor<std::chrono::seconds>(intent.payer_instructions->expires_at));
+  CHECK(count("select count(*) from webhook_events") == 0);  // no endpoint subscribed
+  // Not due before inquiry_after, due at once with 0.
+  CHECK(store.due_awaiting_payer(std::chrono::hours(1), 10).empty());
+  CHECK(store.due_awaiting_payer(std::chrono::milliseconds(0), 10).size() == 1);
+  store.postpone_inquiry(intent.id, std::chrono::seconds(60), std::chrono::seconds(600));
+  CHECK(store.due_awaiting_payer(std::chrono::milliseconds(0), 10).empty());
+}
+
+TEST_CASE_METHOD(PayerFixture, "notices are applied once and audited once per id, however often they come") {
+  const PaymentIntent intent = issued();
+  CHECK(*send(intent, "pen_1", adapters::NoticeKind::paid).outcome == NoticeOutcome::applied);
+  CHECK(*send(intent, "pen_1", adapters::NoticeKind::paid).outcome == NoticeOutcome::already_applied);
+  CHECK(*send(intent, "pen_2", adapters::NoticeKind::reversed).outcome == NoticeOutcome::applied);
+  CHECK(store.find_intent(intent.id)->status == IntentStatus::reversed);
+  CHECK(count("select count(*) from journal_entries where reference = '" + intent.id + "'") == 2);
+  CHECK(count("select count(*) from processor_notices") == 2);
+  CHECK(count("select received_count from processor_notices where notice_id = 'pen_1'") == 2);
+  // The receivable for the payment nets to zero: captured, then reversed.
+  CHECK(count("select coalesce(sum(p.amount_yen), 0) from postings p join journal_entries j on j.id = "
+              "p.journal_id"
+              " where j.reference = '" +
+              intent.id + "' and p.account_code = 'assets:receivable:payeasy-sim'") == 0);
+}

@@ -2,7 +2,9 @@
 // Test doubles shared by the unit and integration suites: a processor that answers what the test
 // scripts, and a typical card payment command.
 
+#include <chrono>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "kessai/adapters/processor.hpp"
@@ -12,9 +14,37 @@ namespace kessai::testing {
 
 class ScriptedProcessor final : public adapters::Processor {
  public:
-  explicit ScriptedProcessor(const char* id = "card-sim") : id_(*ProcessorId::parse(id)) {}
+  explicit ScriptedProcessor(const char* id = "card-sim", const char* kind = "card")
+      : id_(*ProcessorId::parse(id)), kind_(kind) {}
   const ProcessorId& id() const override { return id_; }
-  std::string_view kind() const override { return "card"; }
+  std::string_view kind() const override { return kind_; }
+  adapters::SettlementProfile settlement_profile() const override { return {kind_ + "-profile"}; }
+  adapters::PayerAction request_payer_action(const adapters::PayerActionRequest& request) override {
+    payer_requests.push_back(request);
+    adapters::PayerAction action = next_payer_action;
+    if (action.outcome == adapters::ChargeOutcome::approved &&
+        action.expires_at == std::chrono::system_clock::time_point{})
+      action.expires_at = request.expires_at;
+    return action;
+  }
+  adapters::OperationResult withdraw_payer_action(const std::string& payment_id,
+                                                  const std::string& processor_reference) override {
+    withdrawals.push_back(payment_id + "/" + processor_reference);
+    return next_withdraw;
+  }
+  adapters::PayerActionInquiry inquire_payer_action(const std::string& payment_id) override {
+    inquiries.push_back(payment_id);
+    return next_payer_inquiry;
+  }
+  // The notice is what the test scripts; a body "forged" stands for a bad signature.
+  Result<adapters::ProcessorNotice, adapters::NoticeRejection> read_notice(
+      std::string_view body, const std::vector<std::pair<std::string, std::string>>&,
+      std::chrono::system_clock::time_point) const override {
+    if (body == "forged" || !next_notice)
+      return fail(
+          adapters::NoticeRejection{adapters::NoticeProblem::bad_signature, "signature does not verify"});
+    return *next_notice;
+  }
   adapters::ChargeResult charge(const adapters::ChargeRequest& request) override {
     requests.push_back(request);
     return next;
@@ -44,9 +74,21 @@ class ScriptedProcessor final : public adapters::Processor {
   std::vector<adapters::CaptureRequest> captures;
   std::vector<adapters::VoidRequest> voids;
   std::vector<adapters::RefundRequest> refunds;
+  // Pay-easy / merchant-presented QR
+  adapters::PayerAction next_payer_action{.outcome = adapters::ChargeOutcome::approved,
+                                          .processor_reference = "pe_1",
+                                          .institution_number = "58091",
+                                          .customer_number = "12345678901234567890",
+                                          .confirmation_number = "123456"};
+  std::vector<adapters::PayerActionRequest> payer_requests;
+  adapters::OperationResult next_withdraw{adapters::ChargeOutcome::approved, "pe_1", "", ""};
+  std::vector<std::string> withdrawals;
+  adapters::PayerActionInquiry next_payer_inquiry{};
+  std::optional<adapters::ProcessorNotice> next_notice;
 
  private:
   ProcessorId id_;
+  std::string kind_;
 };
 
 // 3,000 yen by card at FAC001 for fee F001, confirmed with tok_visa.

@@ -39,6 +39,22 @@ class MemoryStore final : public PaymentStore {
   void postpone_inquiry(const std::string& id, std::chrono::seconds, std::chrono::seconds) override {
     ++postponed[id];
   }
+  std::vector<PaymentIntent> due_awaiting_payer(std::chrono::milliseconds, std::size_t) override {
+    std::vector<PaymentIntent> due;
+    for (const auto& [id, intent] : intents) {
+      if (intent.status == IntentStatus::requires_payment) due.push_back(intent);
+    }
+    return due;
+  }
+  bool record_notice(const NoticeRecord& notice) override {
+    const std::string key = notice.processor_id + "/" + notice.notice_id;
+    const bool first = !notices.contains(key);
+    if (first) notices.insert_or_assign(key, notice);
+    ++notice_receipts[key];
+    return first;
+  }
+  std::map<std::string, NoticeRecord> notices;
+  std::map<std::string, int> notice_receipts;
   std::map<std::string, int> postponed;
   void reassign_processor(const std::string& id, const ProcessorId& processor) override {
     REQUIRE(intents.at(id).status == IntentStatus::processing);
@@ -102,8 +118,10 @@ class FixedClock final : public Clock {
  public:
   std::chrono::system_clock::time_point now() const override {
     return std::chrono::sys_days{std::chrono::year{2026} / 11 / 21} +
-           std::chrono::hours(16);  // 01:00 JST 11/22
+           std::chrono::hours(16) +  // 01:00 JST 11/22
+           advanced;
   }
+  std::chrono::seconds advanced{0};
 };
 
 struct Fixture {
@@ -430,4 +448,246 @@ TEST_CASE_METHOD(Fixture, "an uncapturable authorization whose capture or void i
   CHECK(uncertain.intent->status == IntentStatus::processing);
   CHECK(processor.voids.empty());
   CHECK(store.journals.empty());
+}
+
+namespace {
+
+// A Pay-easy centre and a QR provider that wait for their payers, beside the card acquirer.
+struct PayerFixture : Fixture {
+  PayerFixture() {
+    router.add(Means::payeasy, &payeasy);
+    router.add(Means::qr, &qr);
+    service.set_payer_settings(PayerSettings{.payeasy_expires_after = std::chrono::hours(24 * 7),
+                                             .jpqr_expires_after = std::chrono::minutes(5),
+                                             .notify_base_url = "http://127.0.0.1:8080"});
+  }
+  CreateIntentCommand payeasy_command() const {
+    CreateIntentCommand pay = testing::card_payment_command();
+    pay.means = Means::payeasy;
+    pay.facility = std::nullopt;
+    pay.procedure = ProcedureId::parse("PROC001");
+    pay.payment_method = {};
+    return pay;
+  }
+  PaymentIntent issued() {
+    const CreateOutcome outcome = service.create(caller, payeasy_command());
+    REQUIRE_FALSE(outcome.error.has_value());
+    REQUIRE(outcome.intent->status == IntentStatus::requires_payment);
+    return *outcome.intent;
+  }
+  adapters::ProcessorNotice notice(const std::string& id, adapters::NoticeKind kind,
+                                   const PaymentIntent& intent, Yen amount = Yen(3000)) const {
+    return adapters::ProcessorNotice{
+        .notice_id = id,
+        .kind = kind,
+        .payment_id = intent.id,
+        .processor_reference = "pe_1",
+        .amount = amount,
+        .occurred_at = clock.now() + std::chrono::hours(24)};  // paid the next day
+  }
+  NoticeReceipt send(const adapters::ProcessorNotice& sent) {
+    payeasy.next_notice = sent;
+    return service.accept_notice("payeasy-test", "{}", {});
+  }
+  testing::ScriptedProcessor payeasy{"payeasy-test", "payeasy"};
+  testing::ScriptedProcessor qr{"qr-test", "qr"};
+};
+
+}  // namespace
+
+TEST_CASE_METHOD(PayerFixture, "confirming a Pay-easy intent issues a number and waits for the payer") {
+  const PaymentIntent intent = issued();
+  REQUIRE(intent.payer_instructions.has_value());
+  CHECK(intent.payer_instructions->institution_number == "58091");
+  CHECK(intent.payer_instructions->customer_number == "12345678901234567890");
+  CHECK(intent.payer_instructions->confirmation_number == "123456");
+  CHECK(intent.processor_reference == "pe_1");
+  REQUIRE(payeasy.payer_requests.size() == 1);
+  CHECK(payeasy.payer_requests[0].expires_at == clock.now() + std::chrono::hours(24 * 7));
+  CHECK(payeasy.payer_requests[0].notify_url == "http://127.0.0.1:8080/v1/processors/payeasy-test/notices");
+  CHECK(payeasy.payer_requests[0].merchant_reference == "PROC001");
+  CHECK(store.journals.empty());
+  CHECK(store.intents.at(intent.id).status == IntentStatus::requires_payment);
+}
+
+TEST_CASE_METHOD(PayerFixture, "a Pay-easy intent cannot ask for a manual capture") {
+  CreateIntentCommand manual = payeasy_command();
+  manual.capture_method = CaptureMethod::manual;
+  const CreateOutcome outcome = service.create(caller, manual);
+  REQUIRE(outcome.error.has_value());
+  CHECK(outcome.error->param == "capture_method");
+  CHECK(store.intents.empty());
+}
+
+TEST_CASE_METHOD(PayerFixture, "the quick notice succeeds the intent once, however often it is sent") {
+  const PaymentIntent intent = issued();
+  const NoticeReceipt first = send(notice("pen_1", adapters::NoticeKind::paid, intent));
+  REQUIRE_FALSE(first.error.has_value());
+  CHECK(*first.outcome == NoticeOutcome::applied);
+  const PaymentIntent& paid = store.intents.at(intent.id);
+  CHECK(paid.status == IntentStatus::succeeded);
+  CHECK(paid.amount_captured == Yen(3000));
+  CHECK(ledger::format_date(*paid.business_date) == "2026-11-23");  // the day the payer paid
+  REQUIRE(store.journals.size() == 1);
+  CHECK(store.journals[0].kind() == "capture");
+
+  const NoticeReceipt again = send(notice("pen_1", adapters::NoticeKind::paid, intent));
+  CHECK(*again.outcome == NoticeOutcome::already_applied);
+  CHECK(store.journals.size() == 1);
+  CHECK(store.notice_receipts.at("payeasy-test/pen_1") == 2);
+}
+
+TEST_CASE_METHOD(PayerFixture, "a cancellation after clearing reverses the payment with its own journal") {
+  const PaymentIntent intent = issued();
+  REQUIRE(send(notice("pen_1", adapters::NoticeKind::paid, intent)).outcome == NoticeOutcome::applied);
+  REQUIRE(send(notice("pen_2", adapters::NoticeKind::reversed, intent)).outcome == NoticeOutcome::applied);
+  CHECK(store.intents.at(intent.id).status == IntentStatus::reversed);
+  REQUIRE(store.journals.size() == 2);
+  CHECK(store.journals[1].kind() == "reversal");
+  CHECK(store.journals[1].postings()[0].account.str() == "revenue:fee:F001");
+  CHECK(store.journals[1].postings()[0].amount == Yen(3000));
+  CHECK(store.journals[1].postings()[1].account.str() == "assets:receivable:payeasy-test");
+  CHECK(send(notice("pen_2", adapters::NoticeKind::reversed, intent)).outcome ==
+        NoticeOutcome::already_applied);
+  CHECK(store.journals.size() == 2);
+}
+
+TEST_CASE_METHOD(PayerFixture, "a reversal that arrives before its payment notice applies both, in order") {
+  const PaymentIntent intent = issued();
+  REQUIRE(send(notice("pen_2", adapters::NoticeKind::reversed, intent)).outcome == NoticeOutcome::applied);
+  CHECK(store.intents.at(intent.id).status == IntentStatus::reversed);
+  REQUIRE(store.journals.size() == 2);
+  CHECK(store.journals[0].kind() == "capture");
+  CHECK(store.journals[1].kind() == "reversal");
+  // The late payment notice changes nothing.
+  CHECK(send(notice("pen_1", adapters::NoticeKind::paid, intent)).outcome == NoticeOutcome::already_applied);
+  CHECK(store.journals.size() == 2);
+}
+
+TEST_CASE_METHOD(PayerFixture,
+                 "a notice that contradicts the payment is kept as a conflict and changes nothing") {
+  const PaymentIntent intent = issued();
+  const NoticeReceipt other_amount = send(notice("pen_1", adapters::NoticeKind::paid, intent, Yen(2999)));
+  CHECK(*other_amount.outcome == NoticeOutcome::conflict);
+  CHECK(store.intents.at(intent.id).status == IntentStatus::requires_payment);
+  CHECK(store.notices.at("payeasy-test/pen_1").detail.find("2,999") != std::string::npos);
+  CHECK(store.journals.empty());
+}
+
+TEST_CASE_METHOD(PayerFixture, "notices that cannot be trusted or placed are refused") {
+  const PaymentIntent intent = issued();
+  SECTION("a bad signature") {
+    payeasy.next_notice = notice("pen_1", adapters::NoticeKind::paid, intent);
+    const NoticeReceipt receipt = service.accept_notice("payeasy-test", "forged", {});
+    CHECK(receipt.error->code == ErrorCode::notice_signature_invalid);
+    CHECK(store.notices.empty());
+  }
+  SECTION("an unknown processor") {
+    CHECK(service.accept_notice("nobody", "{}", {}).error->code == ErrorCode::processor_not_found);
+    CHECK(service.accept_notice("../etc", "{}", {}).error->code == ErrorCode::processor_not_found);
+  }
+  SECTION("a payment kessai never sent to that processor") {
+    adapters::ProcessorNotice stray = notice("pen_9", adapters::NoticeKind::paid, intent);
+    stray.payment_id = "pi_unknown";
+    const NoticeReceipt receipt = send(stray);
+    CHECK(receipt.error->code == ErrorCode::notice_unknown_payment);
+    CHECK(store.notices.at("payeasy-test/pen_9").outcome == NoticeOutcome::unknown_payment);
+  }
+  CHECK(store.intents.at(intent.id).status == IntentStatus::requires_payment);
+}
+
+TEST_CASE_METHOD(PayerFixture, "an unpaid number is withdrawn at its deadline and the intent expires") {
+  const PaymentIntent intent = issued();
+  payeasy.next_payer_inquiry = {.outcome = adapters::InquiryOutcome::found,
+                                .status = adapters::PayerActionStatus::waiting};
+  CHECK(service.check_awaiting_payers(std::chrono::milliseconds(0), 10) == 0);  // before the deadline
+  CHECK(payeasy.withdrawals.empty());
+  CHECK(store.postponed.at(intent.id) == 1);
+  clock.advanced = std::chrono::hours(24 * 7);
+  CHECK(service.check_awaiting_payers(std::chrono::milliseconds(0), 10) == 1);
+  CHECK(payeasy.withdrawals == std::vector<std::string>{intent.id + "/pe_1"});
+  CHECK(store.intents.at(intent.id).status == IntentStatus::expired);
+  CHECK(store.journals.empty());
+}
+
+TEST_CASE_METHOD(PayerFixture, "a payment whose notice was lost is found by inquiry") {
+  const PaymentIntent intent = issued();
+  payeasy.next_payer_inquiry = {.outcome = adapters::InquiryOutcome::found,
+                                .status = adapters::PayerActionStatus::paid,
+                                .processor_reference = "pe_1",
+                                .amount = Yen(3000)};
+  CHECK(service.check_awaiting_payers(std::chrono::milliseconds(0), 10) == 1);
+  CHECK(store.intents.at(intent.id).status == IntentStatus::succeeded);
+  REQUIRE(store.journals.size() == 1);
+  // The notice, arriving at last, changes nothing.
+  CHECK(send(notice("pen_1", adapters::NoticeKind::paid, intent)).outcome == NoticeOutcome::already_applied);
+}
+
+TEST_CASE_METHOD(PayerFixture, "a number paid just as its deadline passed is recorded paid, not expired") {
+  const PaymentIntent intent = issued();
+  clock.advanced = std::chrono::hours(24 * 8);
+  payeasy.next_payer_inquiry = {.outcome = adapters::InquiryOutcome::found,
+                                .status = adapters::PayerActionStatus::waiting};
+  payeasy.next_withdraw = {adapters::ChargeOutcome::declined, "pe_1", "already_paid", "paid first"};
+  CHECK(service.check_awaiting_payers(std::chrono::milliseconds(0), 10) == 0);
+  CHECK(store.intents.at(intent.id).status == IntentStatus::requires_payment);
+  CHECK(send(notice("pen_1", adapters::NoticeKind::paid, intent)).outcome == NoticeOutcome::applied);
+  CHECK(store.intents.at(intent.id).status == IntentStatus::succeeded);
+}
+
+TEST_CASE_METHOD(PayerFixture, "canceling a waiting intent withdraws its number first") {
+  const PaymentIntent intent = issued();
+  SECTION("withdrawn") {
+    const IntentOutcome canceled = service.cancel(caller, intent.id, std::nullopt);
+    REQUIRE_FALSE(canceled.error.has_value());
+    CHECK(canceled.intent->status == IntentStatus::canceled);
+    CHECK(payeasy.withdrawals.size() == 1);
+  }
+  SECTION("the payer paid first: the payment is recorded and the cancel refused") {
+    payeasy.next_withdraw = {adapters::ChargeOutcome::declined, "pe_1", "already_paid", "paid first"};
+    payeasy.next_payer_inquiry = {.outcome = adapters::InquiryOutcome::found,
+                                  .status = adapters::PayerActionStatus::paid,
+                                  .processor_reference = "pe_1",
+                                  .amount = Yen(3000)};
+    const IntentOutcome refused = service.cancel(caller, intent.id, std::nullopt);
+    REQUIRE(refused.error.has_value());
+    CHECK(refused.error->code == ErrorCode::payment_intent_unexpected_state);
+    CHECK(store.intents.at(intent.id).status == IntentStatus::succeeded);
+  }
+  SECTION("the centre cannot be reached: nothing changes") {
+    payeasy.next_withdraw = {adapters::ChargeOutcome::not_sent, "", "", "connection refused"};
+    CHECK(service.cancel(caller, intent.id, std::nullopt).error->code == ErrorCode::processor_unavailable);
+    CHECK(store.intents.at(intent.id).status == IntentStatus::requires_payment);
+  }
+}
+
+TEST_CASE_METHOD(PayerFixture, "a number whose answer was lost is asked for again with the same terms") {
+  payeasy.next_payer_action = {.outcome = adapters::ChargeOutcome::unknown, .message = "timeout"};
+  const CreateOutcome outcome = service.create(caller, payeasy_command());
+  CHECK_FALSE(outcome.error.has_value());
+  CHECK(outcome.intent->status == IntentStatus::processing);
+  REQUIRE(payeasy.payer_requests.size() == 3);  // the request and two in-request retries
+  payeasy.next_payer_action = testing::ScriptedProcessor().next_payer_action;
+  CHECK(service.resolve_due(std::chrono::milliseconds(0), 10) == 1);
+  CHECK(store.intents.at(outcome.intent->id).status == IntentStatus::requires_payment);
+  CHECK(store.intents.at(outcome.intent->id).payer_instructions->customer_number == "12345678901234567890");
+  for (const auto& request : payeasy.payer_requests)
+    CHECK(request.expires_at == payeasy.payer_requests[0].expires_at);
+}
+
+TEST_CASE_METHOD(PayerFixture,
+                 "a QR intent confirmed without the payer's code gets a merchant-presented code") {
+  qr.next_payer_action = {.outcome = adapters::ChargeOutcome::approved,
+                          .processor_reference = "qo_1",
+                          .jpqr_payload = "000201010212"};
+  CreateIntentCommand command = testing::card_payment_command();
+  command.means = Means::qr;
+  command.payment_method = {};
+  const CreateOutcome outcome = service.create(caller, command);
+  REQUIRE_FALSE(outcome.error.has_value());
+  CHECK(outcome.intent->status == IntentStatus::requires_payment);
+  CHECK(outcome.intent->payer_instructions->jpqr_payload == "000201010212");
+  REQUIRE(qr.payer_requests.size() == 1);
+  CHECK(qr.payer_requests[0].expires_at == clock.now() + std::chrono::minutes(5));
+  CHECK(qr.requests.empty());  // nothing was charged
 }

@@ -3,6 +3,7 @@
 #include <array>
 #include <chrono>
 
+#include "kessai/qr/qr_image.hpp"
 #include "kessai/runtime/crypto.hpp"
 #include "kessai/runtime/log.hpp"
 
@@ -26,9 +27,12 @@ enum class RouteId : std::size_t {
   create_webhook_endpoint,
   list_webhook_endpoints,
   delete_webhook_endpoint,
+  processor_notice,
+  intent_jpqr_png,
+  intent_jpqr_svg,
 };
 
-constexpr std::array<RouteInfo, 14> kRoutes{{
+constexpr std::array<RouteInfo, 17> kRoutes{{
     {"GET", "/healthz"},
     {"GET", "/readyz"},
     {"GET", "/openapi.json"},
@@ -43,6 +47,9 @@ constexpr std::array<RouteInfo, 14> kRoutes{{
     {"POST", "/v1/webhook_endpoints"},
     {"GET", "/v1/webhook_endpoints"},
     {"DELETE", "/v1/webhook_endpoints/{id}"},
+    {"POST", "/v1/processors/{processor_id}/notices"},
+    {"GET", "/v1/payment_intents/{id}/jpqr.png"},
+    {"GET", "/v1/payment_intents/{id}/jpqr.svg"},
 }};
 
 [[maybe_unused]] bool is_public(RouteId route) {
@@ -228,6 +235,8 @@ runtime::HttpResponse Api::serve(const runtime::HttpRequest& request, std::size_
     return json_response(200, R"({"status":"ready"})");
   }
   assert(!is_public(static_cast<RouteId>(route)));
+  // Processors authenticate by their signature, not an API key.
+  if (static_cast<RouteId>(route) == RouteId::processor_notice) return accept_notice(request, params);
   runtime::HttpResponse failure;
   const std::optional<Caller> caller = authenticate(request, failure);
   if (!caller) return failure;
@@ -294,6 +303,47 @@ runtime::HttpResponse Api::with_idempotency(const runtime::HttpRequest& request,
     services_.idempotency.finish(caller.api_key_id, key,
                                  {response.status, response.content_type, response.body});
   }
+  return response;
+}
+
+runtime::HttpResponse Api::accept_notice(const runtime::HttpRequest& request,
+                                         const std::map<std::string, std::string>& params) {
+  const NoticeReceipt receipt =
+      services_.payments.accept_notice(params.at("processor_id"), request.body, request.headers);
+  if (receipt.error) return error_response(*receipt.error);
+  // 200 for a repeat and for a conflict too: the processor has delivered it, and sending it again would
+  // change nothing; the conflict is logged and kept for an operator.
+  return json_response(
+      200, R"({"received":true,"outcome":")" + std::string(to_string(*receipt.outcome)) + R"("})");
+}
+
+runtime::HttpResponse Api::jpqr_image(const Caller& caller, const std::string& id, bool png) {
+  const IntentOutcome found = services_.payments.retrieve(caller, id);
+  if (found.error) return error_response(*found.error);
+  const PaymentIntent& intent = *found.intent;
+  if (intent.status != IntentStatus::requires_payment || !intent.payer_instructions ||
+      intent.payer_instructions->jpqr_payload.empty()) {
+    return error_response({ErrorCode::image_unavailable,
+                           "payment intent " + id + " shows no JPQR code (status " +
+                               std::string(to_string(intent.status)) + ")",
+                           "id"},
+                          &intent);
+  }
+  runtime::HttpResponse response;
+  const std::string& payload = intent.payer_instructions->jpqr_payload;
+  if (png) {
+    auto image = qr::render_qr_png(payload, kJpqrModulePixels);
+    if (!image.ok()) return error_response({ErrorCode::internal_error, image.error(), ""});
+    response.content_type = "image/png";
+    response.body.assign(image->begin(), image->end());
+  } else {
+    auto image = qr::render_qr_svg(payload, kJpqrModulePixels);
+    if (!image.ok()) return error_response({ErrorCode::internal_error, image.error(), ""});
+    response.content_type = "image/svg+xml";
+    response.body = std::move(image).value();
+  }
+  // The code is for this one payment and expires: never cached by a proxy.
+  response.headers.emplace_back("Cache-Control", "no-store");
   return response;
 }
 
@@ -402,9 +452,13 @@ runtime::HttpResponse Api::dispatch(std::size_t route, Context& context) {
       return json_response(200, R"({"id":")" + runtime::json_escape(id()) +
                                     R"(","object":"webhook_endpoint","deleted":true})");
     }
+    case RouteId::intent_jpqr_png:
+    case RouteId::intent_jpqr_svg:
+      return jpqr_image(caller, id(), static_cast<RouteId>(route) == RouteId::intent_jpqr_png);
     case RouteId::healthz:
     case RouteId::readyz:
     case RouteId::openapi:
+    case RouteId::processor_notice:
       break;
   }
   assert(false && "public routes are answered before dispatch");

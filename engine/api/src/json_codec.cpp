@@ -418,6 +418,28 @@ Result<IntentFilter, ApiError> parse_intent_filter(std::string_view query) {
 
 namespace {
 
+// What the payer is to do, while the intent waits for them; null otherwise.
+json::value next_action_value(const PaymentIntent& intent) {
+  if (intent.status != IntentStatus::requires_payment || !intent.payer_instructions) return nullptr;
+  const PayerInstructions& payer = *intent.payer_instructions;
+  if (!payer.customer_number.empty()) {
+    return json::object{{"type", "payeasy"},
+                        {"payeasy", json::object{{"institution_number", payer.institution_number},
+                                                 {"customer_number", payer.customer_number},
+                                                 {"confirmation_number", payer.confirmation_number},
+                                                 {"expires_at", format_utc(payer.expires_at)}}}};
+  }
+  if (!payer.jpqr_payload.empty()) {
+    const std::string image = "/v1/payment_intents/" + intent.id + "/jpqr";
+    return json::object{{"type", "jpqr"},
+                        {"jpqr", json::object{{"payload", payer.jpqr_payload},
+                                              {"expires_at", format_utc(payer.expires_at)},
+                                              {"image_png_url", image + ".png"},
+                                              {"image_svg_url", image + ".svg"}}}};
+  }
+  return nullptr;
+}
+
 json::object intent_object(const PaymentIntent& intent) {
   json::object out;
   out["id"] = intent.id;
@@ -448,6 +470,7 @@ json::object intent_object(const PaymentIntent& intent) {
   out["business_date"] =
       intent.business_date ? json::value(ledger::format_date(*intent.business_date)) : json::value(nullptr);
   out["created_at"] = format_utc(intent.created_at);
+  out["next_action"] = next_action_value(intent);
   return out;
 }
 

@@ -7,7 +7,7 @@ namespace kessai::engine {
 
 namespace {
 
-constexpr std::array<ErrorInfo, 37> kErrors{{
+constexpr std::array<ErrorInfo, 42> kErrors{{
     {ErrorCode::malformed_json, "malformed_json", 400, "The body is not valid JSON"},
     {ErrorCode::invalid_parameter, "invalid_parameter", 400, "A parameter has the wrong type or form"},
     {ErrorCode::missing_parameter, "missing_parameter", 400, "A required parameter is missing"},
@@ -55,6 +55,14 @@ constexpr std::array<ErrorInfo, 37> kErrors{{
     {ErrorCode::webhook_endpoint_not_found, "webhook_endpoint_not_found", 404, "No such webhook endpoint"},
     {ErrorCode::idempotency_key_invalid, "idempotency_key_invalid", 400,
      "The Idempotency-Key must be 1 to 255 visible ASCII characters"},
+    {ErrorCode::processor_not_found, "processor_not_found", 404, "No processor with this id is configured"},
+    {ErrorCode::notice_signature_invalid, "notice_signature_invalid", 401,
+     "The notice is not signed with this processor's notice secret, or was signed too long ago"},
+    {ErrorCode::notice_malformed, "notice_malformed", 400, "The notice is not one this processor sends"},
+    {ErrorCode::notice_unknown_payment, "notice_unknown_payment", 422,
+     "The notice names no payment kessai sent to this processor"},
+    {ErrorCode::image_unavailable, "image_unavailable", 409,
+     "The payment intent has no merchant-presented code to show"},
 }};
 
 }  // namespace

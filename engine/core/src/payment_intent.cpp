@@ -27,7 +27,7 @@ std::string_view name_of(const std::array<std::pair<Enum, std::string_view>, N>&
 constexpr std::array<std::pair<Means, std::string_view>, 4> kMeans{
     {{Means::card, "card"}, {Means::emoney, "emoney"}, {Means::qr, "qr"}, {Means::payeasy, "payeasy"}}};
 
-constexpr std::array<std::pair<IntentStatus, std::string_view>, 8> kStatuses{{
+constexpr std::array<std::pair<IntentStatus, std::string_view>, 9> kStatuses{{
     {IntentStatus::requires_confirmation, "requires_confirmation"},
     {IntentStatus::requires_payment, "requires_payment"},
     {IntentStatus::processing, "processing"},
@@ -36,12 +36,13 @@ constexpr std::array<std::pair<IntentStatus, std::string_view>, 8> kStatuses{{
     {IntentStatus::canceled, "canceled"},
     {IntentStatus::failed, "failed"},
     {IntentStatus::expired, "expired"},
+    {IntentStatus::reversed, "reversed"},
 }};
 
 constexpr std::array<std::pair<CaptureMethod, std::string_view>, 2> kCaptureMethods{
     {{CaptureMethod::automatic, "automatic"}, {CaptureMethod::manual, "manual"}}};
 
-constexpr std::array<std::pair<IntentEvent, std::string_view>, 9> kEvents{{
+constexpr std::array<std::pair<IntentEvent, std::string_view>, 10> kEvents{{
     {IntentEvent::submit, "submit"},
     {IntentEvent::processor_captured, "processor_captured"},
     {IntentEvent::processor_authorized, "processor_authorized"},
@@ -51,6 +52,7 @@ constexpr std::array<std::pair<IntentEvent, std::string_view>, 9> kEvents{{
     {IntentEvent::capture, "capture"},
     {IntentEvent::cancel, "cancel"},
     {IntentEvent::expire, "expire"},
+    {IntentEvent::processor_reversed, "processor_reversed"},
 }};
 
 struct Transition {
@@ -60,7 +62,7 @@ struct Transition {
 };
 
 // The whole state machine. Anything not listed is illegal.
-constexpr std::array<Transition, 14> kTransitions{{
+constexpr std::array<Transition, 16> kTransitions{{
     {IntentStatus::requires_confirmation, IntentEvent::submit, IntentStatus::processing},
     {IntentStatus::requires_confirmation, IntentEvent::await_payer, IntentStatus::requires_payment},
     {IntentStatus::requires_confirmation, IntentEvent::cancel, IntentStatus::canceled},
@@ -75,6 +77,8 @@ constexpr std::array<Transition, 14> kTransitions{{
     {IntentStatus::requires_capture, IntentEvent::cancel, IntentStatus::canceled},
     {IntentStatus::requires_capture, IntentEvent::expire, IntentStatus::expired},
     {IntentStatus::requires_payment, IntentEvent::processor_declined, IntentStatus::failed},
+    {IntentStatus::succeeded, IntentEvent::processor_reversed, IntentStatus::reversed},
+    {IntentStatus::processing, IntentEvent::await_payer, IntentStatus::requires_payment},
 }};
 
 constexpr std::array<std::pair<CancellationReason, std::string_view>, 4> kCancellationReasons{{
@@ -89,7 +93,7 @@ constexpr std::array<std::pair<RefundStatus, std::string_view>, 3> kRefundStatus
      {RefundStatus::succeeded, "succeeded"},
      {RefundStatus::failed, "failed"}}};
 
-constexpr std::array<std::pair<EventType, std::string_view>, 8> kEventTypes{{
+constexpr std::array<std::pair<EventType, std::string_view>, 9> kEventTypes{{
     {EventType::payment_intent_succeeded, "payment_intent.succeeded"},
     {EventType::payment_intent_payment_failed, "payment_intent.payment_failed"},
     {EventType::payment_intent_canceled, "payment_intent.canceled"},
@@ -98,16 +102,18 @@ constexpr std::array<std::pair<EventType, std::string_view>, 8> kEventTypes{{
     {EventType::refund_succeeded, "refund.succeeded"},
     {EventType::refund_failed, "refund.failed"},
     {EventType::payment_intent_requires_capture, "payment_intent.requires_capture"},
+    {EventType::payment_intent_reversed, "payment_intent.reversed"},
 }};
 
-constexpr std::array<EventType, 8> kAllEventTypes{EventType::payment_intent_succeeded,
+constexpr std::array<EventType, 9> kAllEventTypes{EventType::payment_intent_succeeded,
                                                   EventType::payment_intent_payment_failed,
                                                   EventType::payment_intent_canceled,
                                                   EventType::payment_intent_expired,
                                                   EventType::payment_intent_requires_payment,
                                                   EventType::refund_succeeded,
                                                   EventType::refund_failed,
-                                                  EventType::payment_intent_requires_capture};
+                                                  EventType::payment_intent_requires_capture,
+                                                  EventType::payment_intent_reversed};
 
 }  // namespace
 
@@ -147,6 +153,8 @@ std::optional<EventType> event_for(IntentStatus status) {
       return EventType::payment_intent_requires_payment;
     case IntentStatus::requires_capture:
       return EventType::payment_intent_requires_capture;
+    case IntentStatus::reversed:
+      return EventType::payment_intent_reversed;
     case IntentStatus::requires_confirmation:
     case IntentStatus::processing:
       return std::nullopt;
@@ -185,7 +193,8 @@ std::optional<IntentStatus> next_status(IntentStatus from, IntentEvent event) {
 
 bool is_terminal(IntentStatus status) {
   return status == IntentStatus::succeeded || status == IntentStatus::canceled ||
-         status == IntentStatus::failed || status == IntentStatus::expired;
+         status == IntentStatus::failed || status == IntentStatus::expired ||
+         status == IntentStatus::reversed;
 }
 
 }  // namespace kessai::engine

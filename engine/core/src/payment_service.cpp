@@ -62,10 +62,11 @@ std::optional<ApiError> PaymentService::validate(const CreateIntentCommand& comm
   if (command.currency != "JPY") {
     return ApiError{ErrorCode::currency_unsupported, "currency must be JPY", "currency"};
   }
-  if ((command.means == Means::emoney || command.means == Means::qr) &&
-      command.capture_method == CaptureMethod::manual) {
+  if (command.means != Means::card && command.capture_method == CaptureMethod::manual) {
     return ApiError{ErrorCode::invalid_parameter,
-                    std::string(command.means == Means::qr ? "a scanned QR code" : "e-money") +
+                    std::string(command.means == Means::qr        ? "a QR payment"
+                                : command.means == Means::payeasy ? "a Pay-easy payment"
+                                                                  : "e-money") +
                         " is paid in full at once; capture_method must be automatic",
                     "capture_method"};
   }
@@ -91,10 +92,9 @@ std::optional<ApiError> PaymentService::check_payable(const PaymentIntent& inten
     return ApiError{ErrorCode::payment_method_required, "confirming a card payment needs a card_token",
                     "payment_method.card_token"};
   }
-  if (intent.means == Means::qr && method.qr_code.empty()) {
-    // A merchant-presented code (JPQR shown to the payer) is not offered yet; the counter scans the payer's.
-    return ApiError{ErrorCode::payment_method_required, "confirming a QR payment needs the payer's scanned qr_code",
-                    "payment_method.qr_code"};
+  if (intent.means == Means::qr && method.qr_code.empty() && intent.capture_method == CaptureMethod::manual) {
+    return ApiError{ErrorCode::invalid_parameter, "a merchant-presented QR code is paid in full by the payer",
+                    "capture_method"};
   }
   if (intent.means == Means::emoney && (method.emoney_brand.empty() || method.emoney_idm.empty())) {
     return ApiError{ErrorCode::payment_method_required,
@@ -154,10 +154,16 @@ IntentOutcome PaymentService::create(const Caller& caller, const CreateIntentCom
     // Recorded before the processor is called, so a crash or a lost answer leaves a trace to inquire.
     intent.status = *next_status(intent.status, IntentEvent::submit);
     intent.processor = candidates.front()->id();
+    // The deadline is fixed before the processor is asked, so asking again asks for the same number.
+    if (waits_for_payer(intent, command.payment_method))
+      intent.payer_instructions = PayerInstructions{.expires_at = payer_deadline(intent)};
   }
   store_.insert_intent(intent);
   IntentOutcome outcome;
-  if (command.confirm) submit(intent, candidates, command.payment_method, outcome);
+  if (command.confirm) {
+    intent.payer_instructions ? submit_payer_action(intent, candidates, outcome)
+                              : submit(intent, candidates, command.payment_method, outcome);
+  }
   outcome.intent = std::move(intent);
   return outcome;
 }
@@ -174,9 +180,12 @@ IntentOutcome PaymentService::confirm(const Caller& caller, const std::string& i
   const IntentStatus from = intent.status;
   intent.status = *next_status(from, IntentEvent::submit);
   intent.processor = candidates.front()->id();
+  if (waits_for_payer(intent, method))
+    intent.payer_instructions = PayerInstructions{.expires_at = payer_deadline(intent)};
   store_.record_transition(intent, from, std::nullopt, "confirmed");
   IntentOutcome outcome;
-  submit(intent, candidates, method, outcome);
+  intent.payer_instructions ? submit_payer_action(intent, candidates, outcome)
+                            : submit(intent, candidates, method, outcome);
   outcome.intent = std::move(intent);
   return outcome;
 }
@@ -346,6 +355,20 @@ IntentOutcome PaymentService::cancel(const Caller& caller, const std::string& id
     if (result.outcome != adapters::ChargeOutcome::approved)
       return with_error(intent, processor_failure(result, "void"));
   }
+  if (intent.status == IntentStatus::requires_payment) {
+    // The number or code must stop being payable before the intent is called canceled.
+    adapters::Processor* processor = intent.processor ? router_.by_id(*intent.processor) : nullptr;
+    if (processor == nullptr) return with_error(intent, processor_gone());
+    const adapters::OperationResult result =
+        processor->withdraw_payer_action(intent.id, intent.processor_reference);
+    if (result.decline_code == "already_paid") {
+      check_awaiting(intent);  // records the payment now rather than at the next inquiry
+      return with_error(intent, ApiError{ErrorCode::payment_intent_unexpected_state,
+                                         "the payer has already paid; refund the payment instead", ""});
+    }
+    if (result.outcome != adapters::ChargeOutcome::approved)
+      return with_error(intent, processor_failure(result, "withdrawal of the payment number or code"));
+  }
   const IntentStatus from = intent.status;
   intent.status = *to;
   intent.cancellation_reason = reason ? std::string(to_string(*reason)) : "";
@@ -463,6 +486,16 @@ bool PaymentService::resolve(PaymentIntent& intent, bool not_found_is_final) {
                {{"payment_id", intent.id}, {"reason", "its processor is not configured"}});
     return false;
   }
+  if (intent.payer_instructions) {
+    // A number or code whose answer was lost: asking again with the same terms answers the same one.
+    const adapters::PayerAction action = processor->request_payer_action(
+        {intent.id, intent.amount, intent.facility ? intent.facility->str() : intent.procedure->str(),
+         intent.payer_instructions->expires_at, notify_url(*processor)});
+    // Unreachable now: a number may exist from the lost answer, so never conclude anything from that.
+    if (action.outcome == adapters::ChargeOutcome::not_sent) return false;
+    IntentOutcome ignored;
+    return record_payer_action(intent, *processor, action, ignored);
+  }
   const adapters::InquiryResult found = processor->inquire_charge(intent.id);
   switch (found.outcome) {
     case adapters::InquiryOutcome::unknown:
@@ -568,6 +601,308 @@ Result<IntentPage, ApiError> PaymentService::list(const Caller& caller, IntentFi
   }
   filter.owner = caller.api_key_id;
   return store_.list_intents(filter);
+}
+
+std::string_view to_string(NoticeOutcome outcome) {
+  switch (outcome) {
+    case NoticeOutcome::applied:
+      return "applied";
+    case NoticeOutcome::already_applied:
+      return "already_applied";
+    case NoticeOutcome::conflict:
+      return "conflict";
+    case NoticeOutcome::unknown_payment:
+      return "unknown_payment";
+  }
+  return "conflict";
+}
+
+bool PaymentService::waits_for_payer(const PaymentIntent& intent, const PaymentMethod& method) const {
+  return intent.means == Means::payeasy || (intent.means == Means::qr && method.qr_code.empty());
+}
+
+std::chrono::system_clock::time_point PaymentService::payer_deadline(const PaymentIntent& intent) const {
+  const auto after = intent.means == Means::payeasy ? payer_settings_.payeasy_expires_after
+                                                    : payer_settings_.jpqr_expires_after;
+  // Whole seconds: processors speak RFC 3339 without fractions, and asking again must match exactly.
+  return std::chrono::time_point_cast<std::chrono::seconds>(clock_.now()) + after;
+}
+
+std::string PaymentService::notify_url(const adapters::Processor& processor) const {
+  return payer_settings_.notify_base_url + "/v1/processors/" + processor.id().str() + "/notices";
+}
+
+void PaymentService::submit_payer_action(PaymentIntent& intent,
+                                         const std::vector<adapters::Processor*>& candidates,
+                                         IntentOutcome& outcome) {
+  assert(intent.status == IntentStatus::processing && intent.payer_instructions && !candidates.empty());
+  for (std::size_t i = 0; i < candidates.size(); ++i) {
+    adapters::Processor& processor = *candidates[i];
+    if (i > 0) {
+      intent.processor = processor.id();
+      store_.reassign_processor(intent.id, processor.id());
+    }
+    const adapters::PayerActionRequest request{
+        intent.id, intent.amount, intent.facility ? intent.facility->str() : intent.procedure->str(),
+        intent.payer_instructions->expires_at, notify_url(processor)};
+    adapters::PayerAction action = processor.request_payer_action(request);
+    const bool reached = action.outcome != adapters::ChargeOutcome::not_sent &&
+                         action.outcome != adapters::ChargeOutcome::unknown;
+    reached ? router_.record_success(processor.id()) : router_.record_failure(processor.id());
+    if (action.outcome == adapters::ChargeOutcome::not_sent && i + 1 < candidates.size()) {
+      log::warn("processor_fallback", {{"payment_id", intent.id},
+                                       {"from", processor.id().str()},
+                                       {"to", candidates[i + 1]->id().str()},
+                                       {"reason", action.message}});
+      continue;
+    }
+    // A lost answer: the processor de-duplicates on our id, so asking again is safe and usually answers.
+    for (const auto delay : kInRequestInquiryDelays) {
+      if (action.outcome != adapters::ChargeOutcome::unknown) break;
+      std::this_thread::sleep_for(delay);
+      action = processor.request_payer_action(request);
+    }
+    if (!record_payer_action(intent, processor, action, outcome)) {
+      log::warn("payer_action_unknown",
+                {{"payment_id", intent.id}, {"processor", processor.id().str()}, {"reason", action.message}});
+    }
+    return;
+  }
+}
+
+bool PaymentService::record_payer_action(PaymentIntent& intent, adapters::Processor& processor,
+                                         const adapters::PayerAction& action, IntentOutcome& outcome) {
+  const IntentStatus from = intent.status;
+  switch (action.outcome) {
+    case adapters::ChargeOutcome::unknown:
+      return false;
+    case adapters::ChargeOutcome::approved:
+      intent.status = *next_status(from, IntentEvent::await_payer);
+      intent.processor_reference = action.processor_reference;
+      intent.payer_instructions = PayerInstructions{.institution_number = action.institution_number,
+                                                    .customer_number = action.customer_number,
+                                                    .confirmation_number = action.confirmation_number,
+                                                    .jpqr_payload = action.jpqr_payload,
+                                                    .expires_at = action.expires_at};
+      store_.record_transition(intent, from, std::nullopt, "payer action issued by " + processor.id().str());
+      log::info("payer_action_issued", {{"payment_id", intent.id},
+                                        {"processor", processor.id().str()},
+                                        {"processor_reference", action.processor_reference}});
+      return true;
+    case adapters::ChargeOutcome::declined:
+    case adapters::ChargeOutcome::rejected:
+    case adapters::ChargeOutcome::not_sent: {
+      const bool declined = action.outcome == adapters::ChargeOutcome::declined;
+      const bool rejected = action.outcome == adapters::ChargeOutcome::rejected;
+      intent.status =
+          *next_status(from, declined ? IntentEvent::processor_declined : IntentEvent::processor_not_sent);
+      intent.failure_code =
+          declined   ? (action.decline_code.empty() ? "payer_action_declined" : action.decline_code)
+          : rejected ? "processor_error"
+                     : "processor_unavailable";
+      intent.failure_message = action.message;
+      store_.record_transition(intent, from, std::nullopt, intent.failure_code);
+      outcome.error = ApiError{declined   ? ErrorCode::processor_declined
+                               : rejected ? ErrorCode::processor_error
+                                          : ErrorCode::processor_unavailable,
+                               action.message.empty() ? intent.failure_code : action.message, ""};
+      return true;
+    }
+  }
+  return false;
+}
+
+void PaymentService::record_paid(PaymentIntent& intent, const std::string& processor_reference, Yen amount,
+                                 std::chrono::system_clock::time_point paid_at, std::string_view detail) {
+  const IntentStatus from = intent.status;
+  intent.status = *next_status(from, IntentEvent::processor_captured);
+  if (!processor_reference.empty()) intent.processor_reference = processor_reference;
+  intent.amount_captured = amount;
+  intent.business_date = business_day_.date_of(paid_at);
+  store_.record_transition(intent, from, capture_journal_for(intent), detail);
+  log::info("payment_paid_by_payer", {{"payment_id", intent.id}, {"amount_yen", amount.value()}});
+}
+
+void PaymentService::record_reversed(PaymentIntent& intent, std::chrono::system_clock::time_point reversed_at,
+                                     std::string_view detail) {
+  const IntentStatus from = intent.status;
+  intent.status = *next_status(from, IntentEvent::processor_reversed);
+  std::optional<ledger::Journal> journal;
+  // Refunds never exceed the capture, so this cannot underflow.
+  const Yen remaining = intent.amount_captured.checked_sub(intent.amount_refunded).value_or(Yen(0));
+  if (remaining.is_positive()) {
+    auto built = ledger::reversal_journal(
+        {intent.id, remaining, *intent.processor, intent.fee_code, business_day_.date_of(reversed_at)});
+    assert(built.ok());
+    journal = std::move(built).value();
+  }
+  store_.record_transition(intent, from, journal, detail);
+  log::warn("payment_reversed", {{"payment_id", intent.id}, {"amount_yen", remaining.value()}});
+}
+
+void PaymentService::record_expired(PaymentIntent& intent, std::string_view detail) {
+  const IntentStatus from = intent.status;
+  intent.status = *next_status(from, IntentEvent::expire);
+  store_.record_transition(intent, from, std::nullopt, detail);
+  log::info("payment_expired", {{"payment_id", intent.id}});
+}
+
+NoticeOutcome PaymentService::apply_notice(PaymentIntent& intent, const adapters::ProcessorNotice& notice,
+                                           std::string& detail) {
+  const bool waiting = intent.status == IntentStatus::requires_payment ||
+                       (intent.status == IntentStatus::processing && intent.payer_instructions);
+  const std::string what =
+      "notice " + notice.notice_id + ": " + std::string(adapters::to_string(notice.kind));
+  if (waiting && notice.amount != intent.amount) {
+    detail =
+        "the notice says " + format_yen(notice.amount) + " yen, the payment is " + format_yen(intent.amount);
+    return NoticeOutcome::conflict;
+  }
+  if (notice.kind == adapters::NoticeKind::paid) {
+    if (waiting) {
+      record_paid(intent, notice.processor_reference, notice.amount, notice.occurred_at, what);
+      return NoticeOutcome::applied;
+    }
+    if (intent.status == IntentStatus::succeeded || intent.status == IntentStatus::reversed)
+      return NoticeOutcome::already_applied;
+  } else {
+    // A reversal says the payment was made: one arriving before its payment notice applies both.
+    if (waiting) record_paid(intent, notice.processor_reference, notice.amount, notice.occurred_at, what);
+    if (intent.status == IntentStatus::succeeded) {
+      record_reversed(intent, notice.occurred_at, what);
+      return NoticeOutcome::applied;
+    }
+    if (intent.status == IntentStatus::reversed) return NoticeOutcome::already_applied;
+  }
+  detail = "the payment is " + std::string(to_string(intent.status)) + "; the processor reports it " +
+           std::string(adapters::to_string(notice.kind));
+  return NoticeOutcome::conflict;
+}
+
+NoticeReceipt PaymentService::accept_notice(std::string_view processor_id, std::string_view body,
+                                            const std::vector<std::pair<std::string, std::string>>& headers) {
+  const std::optional<ProcessorId> id = ProcessorId::parse(processor_id);
+  adapters::Processor* processor = id ? router_.by_id(*id) : nullptr;
+  if (processor == nullptr) {
+    return {std::nullopt, ApiError{ErrorCode::processor_not_found,
+                                   "no processor '" + std::string(processor_id) + "' is configured", ""}};
+  }
+  auto read = processor->read_notice(body, headers, clock_.now());
+  if (!read.ok()) {
+    const adapters::NoticeRejection& rejection = read.error();
+    log::warn("notice_refused", {{"processor", processor->id().str()},
+                                 {"problem", static_cast<std::uint64_t>(rejection.problem)},
+                                 {"reason", rejection.message}});
+    const bool authentication = rejection.problem == adapters::NoticeProblem::unsigned_notice ||
+                                rejection.problem == adapters::NoticeProblem::bad_signature ||
+                                rejection.problem == adapters::NoticeProblem::stale;
+    return {std::nullopt, ApiError{rejection.problem == adapters::NoticeProblem::not_supported
+                                       ? ErrorCode::processor_not_found
+                                   : authentication ? ErrorCode::notice_signature_invalid
+                                                    : ErrorCode::notice_malformed,
+                                   rejection.message, ""}};
+  }
+  const adapters::ProcessorNotice& notice = read.value();
+  NoticeRecord record{.processor_id = processor->id().str(),
+                      .notice_id = notice.notice_id,
+                      .kind = std::string(adapters::to_string(notice.kind)),
+                      .payment_id = notice.payment_id,
+                      .amount = notice.amount,
+                      .occurred_at = notice.occurred_at,
+                      .outcome = NoticeOutcome::unknown_payment,
+                      .detail = {}};
+  // Two copies of one notice may race: the second finds the intent moved and reads it again.
+  constexpr int kAttemptsMax = 3;
+  for (int attempt = 0; attempt < kAttemptsMax; ++attempt) {
+    std::optional<PaymentIntent> intent = store_.find_intent(notice.payment_id);
+    if (!intent || intent->processor != processor->id()) {
+      record.outcome = NoticeOutcome::unknown_payment;
+      record.detail = "no payment " + notice.payment_id + " was sent to " + processor->id().str();
+      break;
+    }
+    try {
+      record.outcome = apply_notice(*intent, notice, record.detail);
+      break;
+    } catch (const ConcurrentUpdate&) {
+      record.outcome = NoticeOutcome::conflict;
+      record.detail = "the payment kept changing while the notice was applied";
+    }
+  }
+  const bool first = store_.record_notice(record);
+  const bool loud =
+      record.outcome == NoticeOutcome::conflict || record.outcome == NoticeOutcome::unknown_payment;
+  (loud ? log::error : log::info)("notice_received", {{"processor", record.processor_id},
+                                                      {"notice_id", record.notice_id},
+                                                      {"payment_id", record.payment_id},
+                                                      {"kind", record.kind},
+                                                      {"outcome", to_string(record.outcome)},
+                                                      {"repeat", !first},
+                                                      {"detail", record.detail}});
+  if (record.outcome == NoticeOutcome::unknown_payment) {
+    return {record.outcome, ApiError{ErrorCode::notice_unknown_payment, record.detail, ""}};
+  }
+  return {record.outcome, std::nullopt};
+}
+
+bool PaymentService::check_awaiting(PaymentIntent& intent) {
+  adapters::Processor* processor = intent.processor ? router_.by_id(*intent.processor) : nullptr;
+  if (processor == nullptr) {
+    log::error("inquiry_impossible",
+               {{"payment_id", intent.id}, {"reason", "its processor is not configured"}});
+    return false;
+  }
+  const adapters::PayerActionInquiry found = processor->inquire_payer_action(intent.id);
+  if (found.outcome != adapters::InquiryOutcome::found) {
+    if (found.outcome == adapters::InquiryOutcome::not_found)
+      log::error("payer_action_missing", {{"payment_id", intent.id}, {"processor", processor->id().str()}});
+    return false;
+  }
+  const auto now = clock_.now();
+  switch (found.status) {
+    case adapters::PayerActionStatus::paid:
+    case adapters::PayerActionStatus::reversed:
+      if (found.amount != intent.amount) {
+        log::error("payer_paid_other_amount",
+                   {{"payment_id", intent.id}, {"amount_yen", found.amount.value()}});
+        return false;
+      }
+      record_paid(intent, found.processor_reference, found.amount, now, "inquiry: paid");
+      if (found.status == adapters::PayerActionStatus::reversed)
+        record_reversed(intent, now, "inquiry: reversed");
+      return true;
+    case adapters::PayerActionStatus::expired:
+    case adapters::PayerActionStatus::withdrawn:
+      record_expired(intent, "inquiry: " + std::string(found.status == adapters::PayerActionStatus::expired
+                                                           ? "expired at the processor"
+                                                           : "withdrawn at the processor"));
+      return true;
+    case adapters::PayerActionStatus::waiting: {
+      if (!intent.payer_instructions || now < intent.payer_instructions->expires_at) return false;
+      // Past our deadline: make sure it can no longer be paid before calling it expired.
+      const adapters::OperationResult withdrawn =
+          processor->withdraw_payer_action(intent.id, intent.processor_reference);
+      if (withdrawn.outcome != adapters::ChargeOutcome::approved) return false;  // paid meanwhile: next time
+      record_expired(intent, "deadline passed; withdrawn at the processor");
+      return true;
+    }
+  }
+  return false;
+}
+
+std::size_t PaymentService::check_awaiting_payers(std::chrono::milliseconds min_age, std::size_t limit) {
+  std::size_t settled = 0;
+  for (PaymentIntent& intent : store_.due_awaiting_payer(min_age, limit)) {
+    try {
+      if (check_awaiting(intent)) {
+        ++settled;
+        continue;
+      }
+    } catch (const ConcurrentUpdate&) {
+      continue;  // a notice or a cancel settled it first
+    }
+    store_.postpone_inquiry(intent.id, kInquiryBackoffBase, kInquiryBackoffMax);
+  }
+  return settled;
 }
 
 }  // namespace kessai::engine

@@ -45,7 +45,20 @@ constexpr const char* kIntentColumns =
     " facility_id, procedure_id, capture_method, coalesce(description, ''), metadata::text, processor_id,"
     " coalesce(processor_reference, ''), coalesce(failure_code, ''), coalesce(failure_message, ''),"
     " coalesce(cancellation_reason, ''), business_date::text,"
-    " (extract(epoch from created_at) * 1000000)::bigint";
+    " (extract(epoch from created_at) * 1000000)::bigint,"
+    " (extract(epoch from payer_expires_at) * 1000000)::bigint, coalesce(payeasy_institution_number, ''),"
+    " coalesce(payeasy_customer_number, ''), coalesce(payeasy_confirmation_number, ''),"
+    " coalesce(jpqr_payload, '')";
+
+// Set once the processor issued a number or code, or (expires_at only) while it is being asked for.
+std::optional<PayerInstructions> payer_instructions_from(const pqxx::row& row) {
+  if (row[20].is_null()) return std::nullopt;
+  return PayerInstructions{.institution_number = row[21].as<std::string>(),
+                           .customer_number = row[22].as<std::string>(),
+                           .confirmation_number = row[23].as<std::string>(),
+                           .jpqr_payload = row[24].as<std::string>(),
+                           .expires_at = from_epoch_micros(row[20].as<std::int64_t>())};
+}
 
 PaymentIntent intent_from_row(const pqxx::row& row) {
   return PaymentIntent{
@@ -70,6 +83,7 @@ PaymentIntent intent_from_row(const pqxx::row& row) {
       .idempotency_key = {},
       .business_date = row[18].is_null() ? std::nullopt : ledger::parse_date(row[18].as<std::string>()),
       .created_at = from_epoch_micros(row[19].as<std::int64_t>()),
+      .payer_instructions = payer_instructions_from(row),
   };
 }
 
@@ -101,6 +115,14 @@ Refund refund_from_row(const pqxx::row& row) {
 std::string timestamp_param(std::chrono::system_clock::time_point time) {
   return std::to_string(
       std::chrono::duration_cast<std::chrono::microseconds>(time.time_since_epoch()).count());
+}
+
+OptionalText payer_expires_param(const PaymentIntent& intent) {
+  return intent.payer_instructions ? OptionalText(timestamp_param(intent.payer_instructions->expires_at))
+                                   : std::nullopt;
+}
+OptionalText payer_text(const PaymentIntent& intent, std::string PayerInstructions::*field) {
+  return intent.payer_instructions ? nonempty((*intent.payer_instructions).*field) : std::nullopt;
 }
 
 }  // namespace
@@ -143,15 +165,15 @@ void PgPaymentStore::insert_intent(const PaymentIntent& intent) {
           "currency,"
           " fee_code, facility_id, procedure_id, capture_method, description, metadata, processor_id, "
           "created_at,"
-          " updated_at, idempotency_key)"
+          " updated_at, idempotency_key, payer_expires_at)"
           " values ($1, $2, $3, $4, $5, $6, 'JPY', $7, $8, $9, $10, $11, $12::jsonb, $13,"
-          " to_timestamp($14::bigint / 1000000.0), now(), $15)",
+          " to_timestamp($14::bigint / 1000000.0), now(), $15, to_timestamp($16::bigint / 1000000.0))",
           intent.id, nonempty(intent.owner), std::string(to_string(intent.status)),
           std::string(to_string(intent.means)), intent.amount.value(), intent.amount_captured.value(),
           intent.fee_code.str(), optional_text(intent.facility), optional_text(intent.procedure),
           std::string(to_string(intent.capture_method)), nonempty(intent.description), intent.metadata_json,
           optional_text(intent.processor), timestamp_param(intent.created_at),
-          nonempty(intent.idempotency_key));
+          nonempty(intent.idempotency_key), payer_expires_param(intent));
     } catch (const pqxx::unique_violation&) {
       throw ConcurrentUpdate("a request with the same Idempotency-Key created a payment intent first");
     }
@@ -172,11 +194,21 @@ void PgPaymentStore::record_transition(const PaymentIntent& intent, IntentStatus
     const pqxx::result updated = tx.exec_params(
         "update payment_intents set status = $2, amount_captured_yen = $3, processor_id = $4,"
         " processor_reference = $5, failure_code = $6, failure_message = $7, business_date = $8::date,"
-        " cancellation_reason = $9, updated_at = now() where id = $1 and status = $10",
+        " cancellation_reason = $9, payer_expires_at = to_timestamp($11::bigint / 1000000.0),"
+        " payeasy_institution_number = $12, payeasy_customer_number = $13,"
+        " payeasy_confirmation_number = $14, jpqr_payload = $15,"
+        // A new status starts its own inquiries (a payment waiting for its payer is asked about too).
+        " inquiry_attempts = case when status = $2 then inquiry_attempts else 0 end,"
+        " next_inquiry_at = case when status = $2 then next_inquiry_at else null end,"
+        " updated_at = now() where id = $1 and status = $10",
         intent.id, std::string(to_string(intent.status)), intent.amount_captured.value(),
         optional_text(intent.processor), nonempty(intent.processor_reference), nonempty(intent.failure_code),
         nonempty(intent.failure_message), optional_date(intent.business_date),
-        nonempty(intent.cancellation_reason), std::string(to_string(from)));
+        nonempty(intent.cancellation_reason), std::string(to_string(from)), payer_expires_param(intent),
+        payer_text(intent, &PayerInstructions::institution_number),
+        payer_text(intent, &PayerInstructions::customer_number),
+        payer_text(intent, &PayerInstructions::confirmation_number),
+        payer_text(intent, &PayerInstructions::jpqr_payload));
     if (updated.affected_rows() != 1) {
       throw ConcurrentUpdate("payment intent " + intent.id + " is no longer " + std::string(to_string(from)) +
                              "; another request changed it first");
@@ -262,9 +294,11 @@ void PgPaymentStore::reassign_processor(const std::string& id, const ProcessorId
   with_connection(pool_, [&](pqxx::connection& connection) {
     pqxx::work tx(connection);
     const pqxx::result updated = tx.exec_params(
-        "update payment_intents set processor_id = $2, updated_at = now() where id = $1 and status = 'processing'",
+        "update payment_intents set processor_id = $2, updated_at = now() where id = $1 and status = "
+        "'processing'",
         id, processor.str());
-    if (updated.affected_rows() != 1) throw ConcurrentUpdate("payment intent " + id + " is no longer processing");
+    if (updated.affected_rows() != 1)
+      throw ConcurrentUpdate("payment intent " + id + " is no longer processing");
     tx.exec_params(
         "insert into payment_intent_events (payment_intent_id, from_status, to_status, detail)"
         " values ($1, 'processing', 'processing', $2)",
@@ -291,6 +325,42 @@ std::vector<PaymentIntent> PgPaymentStore::due_for_inquiry(std::chrono::millisec
   });
 }
 
+std::vector<PaymentIntent> PgPaymentStore::due_awaiting_payer(std::chrono::milliseconds min_age,
+                                                              std::size_t limit) {
+  return with_connection(pool_, [&](pqxx::connection& connection) {
+    pqxx::read_transaction tx(connection);
+    std::vector<PaymentIntent> due;
+    for (const pqxx::row& row :
+         tx.exec_params(std::string("select ") + kIntentColumns +
+                            " from payment_intents where status = 'requires_payment'"
+                            " and (payer_expires_at <= now() or coalesce(next_inquiry_at,"
+                            "      updated_at + make_interval(secs => $1::double precision / 1000)) <= now())"
+                            " order by payer_expires_at limit $2",
+                        static_cast<std::int64_t>(min_age.count()), static_cast<std::int64_t>(limit))) {
+      due.push_back(intent_from_row(row));
+    }
+    return due;
+  });
+}
+
+bool PgPaymentStore::record_notice(const NoticeRecord& notice) {
+  return with_connection(pool_, [&](pqxx::connection& connection) {
+    pqxx::work tx(connection);
+    // xmax is 0 on a row this statement inserted, and set on one it updated (a repeat).
+    const pqxx::result row = tx.exec_params(
+        "insert into processor_notices (processor_id, notice_id, kind, payment_intent_id, amount_yen,"
+        " occurred_at, outcome, detail) values ($1, $2, $3, $4, $5, to_timestamp($6::bigint / 1000000.0), "
+        "$7, $8)"
+        " on conflict (processor_id, notice_id) do update set received_count = "
+        "processor_notices.received_count + 1,"
+        " last_received_at = now() returning (xmax = 0)",
+        notice.processor_id, notice.notice_id, notice.kind, notice.payment_id, notice.amount.value(),
+        timestamp_param(notice.occurred_at), std::string(to_string(notice.outcome)), nonempty(notice.detail));
+    tx.commit();
+    return row[0][0].as<bool>();
+  });
+}
+
 void PgPaymentStore::postpone_inquiry(const std::string& id, std::chrono::seconds base,
                                       std::chrono::seconds max) {
   with_connection(pool_, [&](pqxx::connection& connection) {
@@ -299,7 +369,7 @@ void PgPaymentStore::postpone_inquiry(const std::string& id, std::chrono::second
         "update payment_intents set inquiry_attempts = inquiry_attempts + 1,"
         " next_inquiry_at = now() + make_interval(secs => least($3::double precision,"
         "   $2::double precision * power(2, least(inquiry_attempts, 16))))"
-        " where id = $1 and status = 'processing'",
+        " where id = $1 and status in ('processing', 'requires_payment')",
         id, static_cast<std::int64_t>(base.count()), static_cast<std::int64_t>(max.count()));
     tx.commit();
   });

@@ -7,9 +7,12 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "kessai/identifier.hpp"
 #include "kessai/money.hpp"
+#include "kessai/result.hpp"
 
 namespace kessai::adapters {
 
@@ -52,9 +55,9 @@ struct ChargeRequest {
 
 struct ChargeResult {
   ChargeOutcome outcome = ChargeOutcome::unknown;
-  std::string processor_reference;  // the processor's transaction id, when it gave one
-  std::string decline_code;         // e.g. "card_declined", "insufficient_funds"
-  std::string message;              // for logs and the payer-facing error detail
+  std::string processor_reference{};  // the processor's transaction id, when it gave one
+  std::string decline_code{};         // e.g. "card_declined", "insufficient_funds"
+  std::string message{};              // for logs and the payer-facing error detail
 };
 
 // Capture of an authorization (manual capture), full or partial: the rest of the authorization is released.
@@ -90,11 +93,88 @@ enum class InquiryOutcome : std::uint8_t {
 
 struct InquiryResult {
   InquiryOutcome outcome = InquiryOutcome::unknown;
-  std::string status;  // with found: "captured", "authorized", "declined", "voided"
-  std::string processor_reference;
-  std::string decline_code;
-  Yen amount_captured;
+  std::string status{};  // with found: "captured", "authorized", "declined", "voided"
+  std::string processor_reference{};
+  std::string decline_code{};
+  Yen amount_captured{};
+  std::string message{};
+};
+
+// Pay-easy numbers and merchant-presented QR codes: the payer pays later, elsewhere (an ATM, net banking,
+// a wallet app), and the processor tells us by a signed notice sent to notify_url.
+struct PayerActionRequest {
+  std::string payment_id;  // our reference; processors de-duplicate on it
+  Yen amount;
+  std::string merchant_reference;  // facility or procedure id
+  std::chrono::system_clock::time_point expires_at;
+  std::string notify_url;  // where the processor sends its notices for this payment
+};
+
+struct PayerAction {
+  ChargeOutcome outcome = ChargeOutcome::unknown;
+  std::string processor_reference{};  // the processor's number or order id
+  std::string decline_code{};
+  std::string message{};
+  std::string institution_number{};                    // Pay-easy 収納機関番号
+  std::string customer_number{};                       // Pay-easy お客様番号
+  std::string confirmation_number{};                   // Pay-easy 確認番号
+  std::string jpqr_payload{};                          // merchant-presented QR: the code to show
+  std::chrono::system_clock::time_point expires_at{};  // the processor's deadline
+};
+
+// What the processor knows of a payer action (inquiry by our payment id), in the engine's words.
+enum class PayerActionStatus : std::uint8_t {
+  waiting = 1,    // issued, not paid, not past its deadline
+  paid = 2,       // the payer paid
+  expired = 3,    // the deadline passed unpaid
+  withdrawn = 4,  // we withdrew it (cancel) before it was paid
+  reversed = 5,   // paid, then cancelled by the payer's bank (Pay-easy 取消)
+};
+
+struct PayerActionInquiry {
+  InquiryOutcome outcome = InquiryOutcome::unknown;
+  PayerActionStatus status = PayerActionStatus::waiting;
+  std::string processor_reference{};  // what refunds are made against (the processor's payment id)
+  Yen amount{};
+  std::string message{};
+};
+
+// A notice (callback) from a processor, authenticated and read by the adapter of that processor.
+enum class NoticeKind : std::uint8_t {
+  paid = 1,      // the payer paid (Pay-easy 速報, a merchant-presented QR code paid)
+  reversed = 2,  // a cleared payment was cancelled by the payer's bank (Pay-easy 取消)
+};
+inline std::string_view to_string(NoticeKind kind) {
+  return kind == NoticeKind::paid ? "paid" : "reversed";
+}
+
+struct ProcessorNotice {
+  std::string notice_id;  // the processor's id of the notice; the same notice sent twice has the same id
+  NoticeKind kind = NoticeKind::paid;
+  std::string payment_id;             // our reference
+  std::string processor_reference{};  // what refunds are made against
+  Yen amount{};
+  std::chrono::system_clock::time_point occurred_at{};
+};
+
+// Why a notice is refused. Stable numbers; never renumber.
+enum class NoticeProblem : std::uint8_t {
+  unsigned_notice = 1,  // no signature header
+  bad_signature = 2,    // the signature does not verify with our secret
+  stale = 3,            // signed too long ago (or too far ahead): a replay
+  malformed = 4,        // not a notice this processor sends
+  not_supported = 5,    // this processor sends no notices
+};
+
+struct NoticeRejection {
+  NoticeProblem problem = NoticeProblem::malformed;
   std::string message;
+};
+
+// How the processor's settlement file is read: the name of a profile in the settlement profiles
+// folder (ops/config/settlement/<name>.toml), which describes its layout as data.
+struct SettlementProfile {
+  std::string name;
 };
 
 class Processor {
@@ -109,6 +189,30 @@ class Processor {
   virtual OperationResult refund(const RefundRequest& request) = 0;
   // Settles an unknown outcome: what became of the charge for this payment id.
   virtual InquiryResult inquire_charge(const std::string& payment_id) = 0;
+
+  // Issues what the payer pays with: a Pay-easy number or a JPQR code. Default: refused.
+  virtual PayerAction request_payer_action(const PayerActionRequest& /*request*/) {
+    return PayerAction{.outcome = ChargeOutcome::rejected,
+                       .message = "this processor does not wait for payers"};
+  }
+  // Withdraws an unpaid number or code (cancel, expiry). approved: it can no longer be paid; declined
+  // "already_paid": the payer paid first. Default: refused.
+  virtual OperationResult withdraw_payer_action(const std::string& /*payment_id*/,
+                                                const std::string& /*processor_reference*/) {
+    return OperationResult{.outcome = ChargeOutcome::rejected,
+                           .message = "this processor does not wait for payers"};
+  }
+  virtual PayerActionInquiry inquire_payer_action(const std::string& /*payment_id*/) {
+    return PayerActionInquiry{.message = "this processor does not wait for payers"};
+  }
+  // Authenticates and reads a notice: the raw body as received and the request's headers (names in
+  // lower case). Default: not_supported.
+  virtual Result<ProcessorNotice, NoticeRejection> read_notice(
+      std::string_view /*body*/, const std::vector<std::pair<std::string, std::string>>& /*headers*/,
+      std::chrono::system_clock::time_point /*now*/) const {
+    return fail(NoticeRejection{NoticeProblem::not_supported, "this processor sends no notices"});
+  }
+  virtual SettlementProfile settlement_profile() const = 0;
 };
 
 struct ProcessorConfig {
@@ -117,6 +221,24 @@ struct ProcessorConfig {
   std::string url;   // the processor's base URL
   std::chrono::milliseconds connect_timeout{2'000};
   std::chrono::milliseconds request_timeout{10'000};
+  // The shared secret the processor signs its notices with; required by the kinds that send notices.
+  std::string notice_secret{};
+  // The settlement profile's name; empty: the kind's default (its simulator's layout).
+  std::string settlement_profile{};
+  // Merchant-presented QR (kind "qr"): the JPQR merchant data printed into every code. Empty name: the
+  // provider offers customer-presented codes only.
+  struct Jpqr {
+    std::string merchant_code{};  // 13 digits, 統一店舗識別コード
+    std::string code_02{};
+    std::string code_03{};
+    std::string code_04{};
+    std::string category_code{};  // MCC, 4 digits
+    std::string name{};
+    std::string city{};
+    std::string postal_code{};
+    std::string name_japanese{};
+    std::string city_japanese{};
+  } jpqr{};
 };
 
 }  // namespace kessai::adapters

@@ -36,4 +36,10 @@ struct RefundFacts {
 //   Cr assets:receivable:<processor>   amount
 Result<Journal, JournalError> refund_journal(const RefundFacts& facts);
 
+// A cleared payment the payer's bank cancelled (Pay-easy 取消): the capture is undone for what was not
+// already refunded. Reference: the payment id, kind "reversal".
+//   Dr revenue:fee:<fee code>          amount
+//   Cr assets:receivable:<processor>   amount
+Result<Journal, JournalError> reversal_journal(const CaptureFacts& facts);
+
 }  // namespace kessai::ledger

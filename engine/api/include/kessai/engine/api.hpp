@@ -58,6 +58,7 @@ struct RouteInfo {
 
 inline constexpr std::chrono::seconds kAuthCacheTtl{5};  // a revoked key stops working within this
 inline constexpr std::size_t kAuthCacheEntriesMax = 10'000;
+inline constexpr int kJpqrModulePixels = 8;  // a typical dynamic code is then about 500 pixels wide
 inline constexpr std::size_t kIdempotencyKeyBytesMax = 255;
 
 struct ApiServices {
@@ -89,7 +90,11 @@ class Api {
                                          std::string_view key, std::size_t route,
                                          const std::map<std::string, std::string>& params);
   runtime::HttpResponse dispatch(std::size_t route, Context& context);
-  std::optional<runtime::HttpResponse> created_earlier(const Caller& caller, const std::string& key, std::size_t route);
+  std::optional<runtime::HttpResponse> created_earlier(const Caller& caller, const std::string& key,
+                                                       std::size_t route);
+  runtime::HttpResponse accept_notice(const runtime::HttpRequest& request,
+                                      const std::map<std::string, std::string>& params);
+  runtime::HttpResponse jpqr_image(const Caller& caller, const std::string& id, bool png);
   void run_blocking(runtime::Responder respond, std::function<runtime::HttpResponse()> work);
 
   ApiServices services_;

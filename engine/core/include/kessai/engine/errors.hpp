@@ -48,6 +48,11 @@ enum class ErrorCode : std::uint16_t {
   processor_declined = 35,
   webhook_endpoint_not_found = 36,
   idempotency_key_invalid = 37,
+  processor_not_found = 38,
+  notice_signature_invalid = 39,
+  notice_malformed = 40,
+  notice_unknown_payment = 41,
+  image_unavailable = 42,
 };
 
 struct ErrorInfo {

@@ -25,6 +25,7 @@ enum class IntentStatus : std::uint8_t {
   canceled = 6,
   failed = 7,
   expired = 8,
+  reversed = 9,  // succeeded, then cancelled by the payer's bank after clearing (Pay-easy 取消)
 };
 enum class CaptureMethod : std::uint8_t { automatic = 1, manual = 2 };
 
@@ -39,6 +40,7 @@ enum class IntentEvent : std::uint8_t {
   capture = 7,
   cancel = 8,
   expire = 9,
+  processor_reversed = 10,  // the processor reports a cleared payment cancelled (Pay-easy 取消)
 };
 
 std::string_view to_string(Means means);
@@ -58,6 +60,16 @@ inline constexpr std::size_t kDescriptionBytesMax = 1000;
 inline constexpr std::size_t kMetadataKeysMax = 20;
 inline constexpr std::size_t kMetadataKeyBytesMax = 40;
 inline constexpr std::size_t kMetadataValueBytesMax = 500;
+
+// What the payer is to do for an intent in requires_payment: pay a Pay-easy number at an ATM or by net
+// banking, or scan a merchant-presented JPQR code. Set when the processor issued it.
+struct PayerInstructions {
+  std::string institution_number{};   // Pay-easy 収納機関番号, 5 digits
+  std::string customer_number{};      // Pay-easy お客様番号, 16-20 digits
+  std::string confirmation_number{};  // Pay-easy 確認番号, 4-6 digits
+  std::string jpqr_payload{};         // merchant-presented QR: the EMV MPM payload
+  std::chrono::system_clock::time_point expires_at{};
+};
 
 struct PaymentIntent {
   std::string id;     // "pi_…"
@@ -81,6 +93,7 @@ struct PaymentIntent {
   std::string idempotency_key;  // of the request that created it, if it sent one; never shown
   std::optional<std::chrono::year_month_day> business_date;  // of the capture, Asia/Tokyo
   std::chrono::system_clock::time_point created_at;
+  std::optional<PayerInstructions> payer_instructions{};  // Pay-easy / merchant QR, once issued
 };
 
 // Why an intent was canceled, as Stripe names the reasons. Stable numbers; never renumber.
@@ -126,6 +139,7 @@ enum class EventType : std::uint8_t {
   refund_succeeded = 6,
   refund_failed = 7,
   payment_intent_requires_capture = 8,
+  payment_intent_reversed = 9,
 };
 std::string_view to_string(EventType type);  // "payment_intent.succeeded"
 std::optional<EventType> parse_event_type(std::string_view text);

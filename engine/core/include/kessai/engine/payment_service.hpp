@@ -57,6 +57,21 @@ struct IntentOutcome {
 };
 using CreateOutcome = IntentOutcome;
 
+// Payments that wait for their payer: how long a number or code stays payable, and where processors
+// send their notices.
+struct PayerSettings {
+  std::chrono::seconds payeasy_expires_after{std::chrono::hours(24 * 14)};
+  std::chrono::seconds jpqr_expires_after{std::chrono::minutes(5)};
+  // kessaid's own address as processors reach it ("http://127.0.0.1:8080"); notices go to
+  // <notify_base_url>/v1/processors/<processor id>/notices.
+  std::string notify_base_url;
+};
+
+struct NoticeReceipt {
+  std::optional<NoticeOutcome> outcome;  // set when the notice was authenticated and read
+  std::optional<ApiError> error;
+};
+
 struct RefundOutcome {
   std::optional<Refund> refund;
   std::optional<ApiError> error;
@@ -79,6 +94,16 @@ class PaymentService {
   // Settles intents left processing by an unknown outcome, asking their processor; returns how many
   // settled. An inquiry that fails is retried later with backoff.
   std::size_t resolve_due(std::chrono::milliseconds min_age, std::size_t limit);
+  // Settles intents waiting for their payer whose deadline passed (withdrawn at the processor, then
+  // expired) or whose next inquiry is due (a paid payment whose notice was lost); returns how many.
+  std::size_t check_awaiting_payers(std::chrono::milliseconds min_age, std::size_t limit);
+  // A processor's notice (callback): authenticated and read by that processor's adapter, then applied.
+  // Idempotent: a repeat, or a notice arriving after what it announces was learnt otherwise, changes
+  // nothing. Out of order: a reversal arriving before its payment notice applies both.
+  NoticeReceipt accept_notice(std::string_view processor_id, std::string_view body,
+                              const std::vector<std::pair<std::string, std::string>>& headers);
+  // Called once before serving: the settings are read by every request.
+  void set_payer_settings(PayerSettings settings) { payer_settings_ = std::move(settings); }
 
   // What an earlier request with this Idempotency-Key created, for a retry that took its claim over.
   std::optional<PaymentIntent> intent_created_with(const Caller& caller, const std::string& key);
@@ -102,12 +127,32 @@ class PaymentService {
   bool resolve(PaymentIntent& intent, bool not_found_is_final);
   bool settle_found(PaymentIntent& intent, adapters::Processor& processor,
                     const adapters::InquiryResult& found);
-
+  bool waits_for_payer(const PaymentIntent& intent, const PaymentMethod& method) const;
+  std::chrono::system_clock::time_point payer_deadline(const PaymentIntent& intent) const;
+  // Asks the processor for the payer's number or code (falling back while nothing can have been issued).
+  void submit_payer_action(PaymentIntent& intent, const std::vector<adapters::Processor*>& candidates,
+                           IntentOutcome& outcome);
+  // True when the outcome was recorded (requires_payment or failed); false: unknown, still processing.
+  bool record_payer_action(PaymentIntent& intent, adapters::Processor& processor,
+                           const adapters::PayerAction& action, IntentOutcome& outcome);
+  // The payer paid: requires_payment (or processing) → succeeded with the capture journal.
+  void record_paid(PaymentIntent& intent, const std::string& processor_reference, Yen amount,
+                   std::chrono::system_clock::time_point paid_at, std::string_view detail);
+  // A cleared payment reversed by the payer's bank: succeeded → reversed with the reversing journal.
+  void record_reversed(PaymentIntent& intent, std::chrono::system_clock::time_point reversed_at,
+                       std::string_view detail);
+  NoticeOutcome apply_notice(PaymentIntent& intent, const adapters::ProcessorNotice& notice,
+                             std::string& detail);
+  // One intent waiting for its payer: asks the processor and records what it learnt; true when settled.
+  bool check_awaiting(PaymentIntent& intent);
+  void record_expired(PaymentIntent& intent, std::string_view detail);
+  std::string notify_url(const adapters::Processor& processor) const;
   PaymentStore& store_;
   Router& router_;
   const Clock& clock_;
   IdGenerator& ids_;
   BusinessDay business_day_;
+  PayerSettings payer_settings_;
 };
 
 }  // namespace kessai::engine

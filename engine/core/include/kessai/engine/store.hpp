@@ -55,6 +55,27 @@ enum class RefundReservation : std::uint8_t {
   not_refundable = 3,  // the intent is not succeeded
 };
 
+// What kessai did with a processor's notice. Stable numbers; never renumber.
+enum class NoticeOutcome : std::uint8_t {
+  applied = 1,          // it moved the intent (paid → succeeded, reversed → reversed)
+  already_applied = 2,  // the intent was already where the notice puts it: a repeat, or a late copy
+  conflict = 3,         // it contradicts the intent (paid after expiry or cancel, another amount): an
+                        // operator must look; reconciliation will show it too
+  unknown_payment = 4,  // no payment of this processor has that reference
+};
+std::string_view to_string(NoticeOutcome outcome);
+
+struct NoticeRecord {
+  std::string processor_id;
+  std::string notice_id;
+  std::string kind;  // "paid", "reversed"
+  std::string payment_id;
+  Yen amount;
+  std::chrono::system_clock::time_point occurred_at;
+  NoticeOutcome outcome = NoticeOutcome::applied;
+  std::string detail{};
+};
+
 class PaymentStore {
  public:
   virtual ~PaymentStore() = default;
@@ -82,8 +103,14 @@ class PaymentStore {
   // Intents still processing whose last change is older than min_age and whose next inquiry is due.
   virtual std::vector<PaymentIntent> due_for_inquiry(std::chrono::milliseconds min_age,
                                                      std::size_t limit) = 0;
-  // Counts an inquiry that did not settle the intent and sets the next one after base × 2^attempts,
-  // at most max.
+  // Intents waiting for their payer (requires_payment) whose deadline has passed or whose next inquiry
+  // is due (the first one min_age after the number or code was issued): a lost notice is found so.
+  virtual std::vector<PaymentIntent> due_awaiting_payer(std::chrono::milliseconds min_age,
+                                                        std::size_t limit) = 0;
+  // Records a notice's receipt (a repeat counts on the first row); true the first time it is seen.
+  virtual bool record_notice(const NoticeRecord& notice) = 0;
+  // Counts an inquiry that did not settle the intent (processing or requires_payment) and sets the next
+  // one after base × 2^attempts, at most max.
   virtual void postpone_inquiry(const std::string& id, std::chrono::seconds base,
                                 std::chrono::seconds max) = 0;
 

@@ -27,6 +27,9 @@ class PgPaymentStore final : public PaymentStore {
   IntentPage list_intents(const IntentFilter& filter) override;
   std::vector<PaymentIntent> due_for_inquiry(std::chrono::milliseconds min_age, std::size_t limit) override;
   void postpone_inquiry(const std::string& id, std::chrono::seconds base, std::chrono::seconds max) override;
+  std::vector<PaymentIntent> due_awaiting_payer(std::chrono::milliseconds min_age,
+                                                std::size_t limit) override;
+  bool record_notice(const NoticeRecord& notice) override;
   RefundReservation reserve_refund(Refund& refund, Yen& available) override;
   void record_refund(const Refund& refund, const std::optional<ledger::Journal>& journal) override;
   std::optional<Refund> find_refund(const std::string& id) override;
