@@ -8,10 +8,62 @@
 
 #include "emoney_centre/emoney_centre_main.hpp"
 #include "kessai/runtime/http_server.hpp"
+#include "notifier.hpp"
 #include "qr_provider/qr_provider_main.hpp"
+#include "settlement_file.hpp"
 #include "sim_options.hpp"
 
 namespace kessai::sim {
+
+namespace {
+
+// A share from 0 to 1; nullopt when the text is not one.
+std::optional<double> parse_rate(const std::string& value) {
+  char* end = nullptr;
+  const double rate = std::strtod(value.c_str(), &end);
+  if (value.empty() || end != value.c_str() + value.size() || !(rate >= 0.0 && rate <= 1.0))
+    return std::nullopt;
+  return rate;
+}
+
+// A whole number from 0 to max; nullopt when the text is not one.
+std::optional<int> parse_count(const std::string& value, int max) {
+  int count = 0;
+  const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), count);
+  if (error != std::errc{} || end != value.data() + value.size() || count < 0 || count > max)
+    return std::nullopt;
+  return count;
+}
+
+// The notices' and the Pay-easy centre's options; nullopt when the flag is none of them, else "" or the
+// problem.
+std::optional<std::string> parse_notice_option(const std::string& flag, const std::string& value,
+                                               SimOptions& options) {
+  if (flag == "--callback-secret") {
+    if (value.empty()) return "--callback-secret must not be empty";
+    options.callback_secret = value;
+  } else if (flag == "--duplicate-callback-rate" || flag == "--auto-pay-rate") {
+    const std::optional<double> rate = parse_rate(value);
+    if (!rate) return flag + " must be a number from 0 to 1";
+    (flag == "--auto-pay-rate" ? options.auto_pay_rate : options.duplicate_callback_rate) = *rate;
+  } else if (flag == "--callback-delay-ms" || flag == "--auto-pay-after-ms") {
+    const std::optional<int> delay_ms = parse_count(value, kCallbackDelayMsMax);
+    if (!delay_ms) return flag + " must be a whole number from 0 to " + std::to_string(kCallbackDelayMsMax);
+    (flag == "--auto-pay-after-ms" ? options.auto_pay_after_ms : options.callback_delay_ms) = *delay_ms;
+  } else if (flag == "--hold-callbacks") {
+    if (value != "0" && value != "1") return "--hold-callbacks must be 1 or 0";
+    options.hold_callbacks = value == "1";
+  } else if (flag == "--institution-number") {
+    const bool five_digits = value.size() == 5 && value.find_first_not_of("0123456789") == std::string::npos;
+    if (!five_digits) return "--institution-number must be 5 digits";
+    options.institution_number = value;
+  } else {
+    return std::nullopt;
+  }
+  return std::string();
+}
+
+}  // namespace
 
 std::optional<std::string> parse_sim_options(const std::vector<std::string>& args, SimOptions& options) {
   for (std::size_t i = 0; i < args.size(); i += 2) {
@@ -27,6 +79,10 @@ std::optional<std::string> parse_sim_options(const std::vector<std::string>& arg
       options.port_file = value;
     } else if (flag == "--state-dir") {
       options.state_dir = value;
+    } else if (flag == "--settlement-dir") {
+      options.settlement_dir = value;
+    } else if (flag == "--mdr-bp") {
+      if (auto problem = parse_mdr_option(value, options.mdr)) return "--mdr-bp " + *problem;
     } else if (flag == "--seed") {
       const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), options.seed);
       if (error != std::errc{} || end != value.data() + value.size()) return "--seed must be a whole number";
@@ -58,6 +114,8 @@ std::optional<std::string> parse_sim_options(const std::vector<std::string>& arg
           options.faults.slow_answer_ms > 600'000) {
         return "--slow-answer-ms must be a whole number from 0 to 600000";
       }
+    } else if (auto problem = parse_notice_option(flag, value, options)) {
+      if (!problem->empty()) return problem;
     } else {
       return "unknown option " + flag;
     }
@@ -77,7 +135,10 @@ constexpr std::string_view kUsage =
     "  emoney-centre    an e-money centre (transit_ic, id, quicpay, waon, nanaco): pay by brand and\n"
     "                   IDm, captured at once; refunds of prepaid brands; inquiry by reference\n"
     "  qr-provider      a QR code-payment provider (PayPay, d_barai, au_pay, rakuten_pay): pay with\n"
-    "                   the payer's scanned code, completed at once; refunds; inquiry by reference\n"
+    "                   the payer's scanned code, completed at once; refunds; inquiry by reference;\n"
+    "                   merchant-presented JPQR orders paid by POST /sim/scan, with signed notices\n"
+    "  payeasy-centre   a Pay-easy (MPN) centre: numbers issued with a deadline, paid by POST /sim/pay,\n"
+    "                   reversed by POST /sim/reverse, with signed notices; needs --callback-secret\n"
     "options:\n"
     "  --listen HOST:PORT    default 127.0.0.1:0 (a free port)\n"
     "  --port-file FILE      write the bound port there once listening\n"
@@ -85,12 +146,29 @@ constexpr std::string_view kUsage =
     "  --seed N              random seed, for exact replays (default 1)\n"
     "  --decline-rate R      share of otherwise good payments declined, 0..1 (default 0)\n"
     "  --latency-ms N        delay before every answer (default 0)\n"
+    "settlement files, written by POST /sim/settlement {\"date\": \"YYYY-MM-DD\"} (Asia/Tokyo):\n"
+    "  --settlement-dir DIR  where they go (default <state-dir>/settlement)\n"
+    "  --mdr-bp BP|BRAND=BP[,BRAND=BP...]\n"
+    "                        the fee rate in basis points (250 = 2.50 %); card-acquirer one number\n"
+    "                        (default 250); emoney-centre per brand (transit_ic, waon, nanaco 198;\n"
+    "                        id, quicpay 324); qr-provider per wallet (paypay 198, d_barai 260,\n"
+    "                        au_pay 260, rakuten_pay 324); one number sets every brand\n"
+    "signed notices to the merchant's notify_url (payeasy-centre; qr-provider orders):\n"
+    "  --callback-secret S           HMAC-SHA256 key of X-Notify-Signature (no default)\n"
+    "  --duplicate-callback-rate R   share 0..1 of notices delivered twice (default 0)\n"
+    "  --callback-delay-ms N         wait before each notice's first attempt (default 0)\n"
+    "  --hold-callbacks 1|0          keep notices until POST /sim/callbacks/release (default 0)\n"
+    "payeasy-centre:\n"
+    "  --institution-number NNNNN    its 収納機関番号 (default 58091)\n"
+    "  --auto-pay-rate R             share 0..1 of new numbers a simulated payer pays (default 0)\n"
+    "  --auto-pay-after-ms N         after that long (default 2000)\n"
     "faults, each a share 0..1 of the requests that change something (POST), drawn from --seed:\n"
     "  --fail-rate R           answer 503 without doing anything\n"
     "  --slow-answer-rate R    do it, but answer only after --slow-answer-ms (default 15000): the\n"
     "                          caller times out not knowing the outcome\n"
     "  --lost-response-rate R  do it, then close the connection without answering\n"
-    "inquiries (GET) always answer, as a real processor's status API does\n"
+    "inquiries (GET) always answer, as a real processor's status API does; the /sim/ control\n"
+    "endpoints (a payer paying, callbacks released) are never faulted\n"
     "test card tokens: tok_visa (and any tok_…) approve; tok_decline, tok_insufficient_funds,\n"
     "tok_expired_card decline\n"
     "test e-money IDms (16 upper-case hex digits): FFFF… is blocked (card_blocked); …0000 has no\n"
@@ -116,6 +194,7 @@ int main(int argc, char** argv) {
     if (simulator == "card-acquirer") return kessai::sim::run_card_acquirer(options);
     if (simulator == "emoney-centre") return kessai::sim::run_emoney_centre(options);
     if (simulator == "qr-provider") return kessai::sim::run_qr_provider(options);
+    if (simulator == "payeasy-centre") return kessai::sim::run_payeasy_centre(options);
   } catch (const std::exception& error) {
     std::fprintf(stderr, "kessai-sim %s: %s\n", simulator.c_str(), error.what());
     return 1;

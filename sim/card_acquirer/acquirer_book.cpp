@@ -10,6 +10,15 @@ std::optional<std::string> decline_code_for_token(const std::string& token) {
   return std::nullopt;
 }
 
+std::string card_brand_for_token(const std::string& token) {
+  for (const std::string_view brand : {"visa", "mastercard", "jcb", "amex", "diners"}) {
+    if (token.size() == 4 + brand.size() && token.starts_with("tok_") && token.ends_with(brand)) {
+      return std::string(brand);
+    }
+  }
+  return "";
+}
+
 ChargeDecision AcquirerBook::charge(const ChargeAttempt& attempt, const std::string& now) {
   std::lock_guard lock(mutex_);
   if (const Charge* existing = charges_.find_by_reference(attempt.reference)) {
@@ -21,6 +30,7 @@ ChargeDecision AcquirerBook::charge(const ChargeAttempt& attempt, const std::str
   charge.amount_yen = attempt.amount_yen;
   charge.merchant = attempt.merchant;
   charge.created_at = now;
+  charge.card_brand = card_brand_for_token(attempt.card_token);
   std::optional<std::string> decline = decline_code_for_token(attempt.card_token);
   if (!decline && decline_rate_ > 0.0) {
     std::uniform_real_distribution<double> roll(0.0, 1.0);
@@ -32,6 +42,7 @@ ChargeDecision AcquirerBook::charge(const ChargeAttempt& attempt, const std::str
   } else if (attempt.capture) {
     charge.status = "captured";
     charge.amount_captured_yen = attempt.amount_yen;
+    charge.captured_at = now;
   } else {
     charge.status = "authorized";
   }
@@ -39,7 +50,8 @@ ChargeDecision AcquirerBook::charge(const ChargeAttempt& attempt, const std::str
   return ChargeDecision{charge, false, false};
 }
 
-ChargeChange AcquirerBook::capture(const std::string& charge_id, std::optional<std::int64_t> amount_yen) {
+ChargeChange AcquirerBook::capture(const std::string& charge_id, std::optional<std::int64_t> amount_yen,
+                                   const std::string& now) {
   std::lock_guard lock(mutex_);
   Charge* charge = charges_.find(charge_id);
   if (charge == nullptr) return {BookOutcome::not_found, {}};
@@ -54,6 +66,7 @@ ChargeChange AcquirerBook::capture(const std::string& charge_id, std::optional<s
   // A partial capture releases the rest of the authorization: it can never be captured later.
   charge->status = "captured";
   charge->amount_captured_yen = capture_yen;
+  charge->captured_at = now;
   return {BookOutcome::done, *charge};
 }
 
@@ -113,6 +126,11 @@ void AcquirerBook::restore(const std::vector<Charge>& charges, const std::vector
 std::vector<Charge> AcquirerBook::all() const {
   std::lock_guard lock(mutex_);
   return charges_.all();
+}
+
+std::pair<std::vector<Charge>, std::vector<Refund>> AcquirerBook::records() const {
+  std::lock_guard lock(mutex_);
+  return {charges_.all(), refunds_.all()};
 }
 
 std::optional<Charge> AcquirerBook::by_id(const std::string& id) const {

@@ -11,6 +11,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "record_index.hpp"
@@ -27,6 +28,8 @@ struct Charge {
   std::string created_at;
   std::int64_t amount_captured_yen = 0;
   std::int64_t amount_refunded_yen = 0;  // the sum of the charge's refunds
+  std::string captured_at = "";          // when the money moved: the sale's time in the settlement file
+  std::string card_brand = "";  // visa, mastercard, jcb, amex, diners; empty when the token names none
 };
 
 struct Refund {
@@ -87,8 +90,9 @@ class AcquirerBook {
 
   // Decides a new charge or replays the one already made for the reference.
   ChargeDecision charge(const ChargeAttempt& attempt, const std::string& now);
-  // Captures an authorized charge; no amount means the whole authorized amount.
-  ChargeChange capture(const std::string& charge_id, std::optional<std::int64_t> amount_yen);
+  // Captures an authorized charge at `now`; no amount means the whole authorized amount.
+  ChargeChange capture(const std::string& charge_id, std::optional<std::int64_t> amount_yen,
+                       const std::string& now);
   ChargeChange void_authorization(const std::string& charge_id);
   RefundDecision refund(const RefundAttempt& attempt, const std::string& now);
 
@@ -97,6 +101,9 @@ class AcquirerBook {
   void restore(const std::vector<Charge>& charges, const std::vector<Refund>& refunds);
 
   std::vector<Charge> all() const;
+  // Every charge and every refund as of one moment (a settlement file must not see a refund whose
+  // charge it does not see).
+  std::pair<std::vector<Charge>, std::vector<Refund>> records() const;
   std::optional<Charge> by_id(const std::string& id) const;
   std::optional<Charge> by_reference(const std::string& reference) const;
   std::vector<Refund> all_refunds() const;
@@ -114,5 +121,10 @@ class AcquirerBook {
 // Test tokens, as acquirers publish them: tok_decline, tok_insufficient_funds, tok_expired_card decline;
 // any other "tok_…" approves.
 std::optional<std::string> decline_code_for_token(const std::string& token);
+
+// The card brand a test token stands for, as a real acquirer knows it from the card number:
+// tok_visa → visa, tok_mastercard → mastercard, tok_jcb → jcb, tok_amex → amex, tok_diners → diners;
+// empty for any other token.
+std::string card_brand_for_token(const std::string& token);
 
 }  // namespace kessai::sim

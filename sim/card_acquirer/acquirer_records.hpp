@@ -19,7 +19,8 @@ boost::json::object refund_json(const Refund& refund);
 
 // One journal line back into a record; nullopt for a line that is not one (a torn last line after a
 // crash, a hand edit). Lines written before captures existed have no amount_captured: a captured
-// charge of those was captured in full.
+// charge of those was captured in full. Lines written before capture times were kept have no
+// captured_at: a captured charge of those reads as captured when it was made (created_at).
 std::optional<Charge> parse_charge_line(std::string_view line);
 std::optional<Refund> parse_refund_line(std::string_view line);
 

@@ -8,21 +8,26 @@
 //   GET  /v1/refunds[?reference=…]    every refund, or the one for a reference (inquiry)
 //   GET  /v1/refunds/{id}
 //   GET  /healthz
+//   POST /sim/settlement              write a business date's settlement file (card_settlement.hpp)
 // Every change appends the full record to <state-dir>/charges.jsonl or refunds.jsonl; both are replayed
 // on start, the latest line of a charge winning.
 
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <stdexcept>
 #include <thread>
 
 #include <boost/json.hpp>
 
 #include "acquirer_book.hpp"
 #include "acquirer_records.hpp"
+#include "card_settlement.hpp"
 #include "http_replies.hpp"
 #include "json_lines.hpp"
 #include "kessai/runtime/log.hpp"
+#include "settlement_day.hpp"
+#include "settlement_file.hpp"
 #include "sim_options.hpp"
 #include "sim_server.hpp"
 
@@ -157,8 +162,8 @@ std::optional<std::string> reference_query(std::string_view query) {
 
 class CardAcquirerSim {
  public:
-  explicit CardAcquirerSim(const SimOptions& options)
-      : options_(options), book_(options.seed, options.decline_rate) {
+  CardAcquirerSim(const SimOptions& options, int mdr_bp)
+      : options_(options), mdr_bp_(mdr_bp), book_(options.seed, options.decline_rate) {
     const std::filesystem::path dir(options.state_dir);
     std::filesystem::create_directories(dir);
     std::ifstream charge_lines(dir / "charges.jsonl");
@@ -180,6 +185,7 @@ class CardAcquirerSim {
     if (path == "/v1/charges" && get) return list_charges(request.query());
     if (path == "/v1/refunds" && post) return create_refund(request.body);
     if (path == "/v1/refunds" && get) return list_refunds(request.query());
+    if (path == kSettlementPath && post) return settle(request.body);
     if (path.starts_with(kChargesPrefix)) return handle_charge(path.substr(kChargesPrefix.size()), request);
     if (path.starts_with(kRefundsPrefix) && get) {
       const auto refund = book_.refund_by_id(std::string(path.substr(kRefundsPrefix.size())));
@@ -250,7 +256,7 @@ class CardAcquirerSim {
     if (auto error = parse_capture_body(body, amount_yen)) return bad_request(std::move(*error));
     simulate_latency();
     std::lock_guard lock(changes_mutex_);
-    const ChargeChange change = book_.capture(id, amount_yen);
+    const ChargeChange change = book_.capture(id, amount_yen, utc_now());
     if (change.outcome == BookOutcome::done) append_line(charges_journal_, charge_json(change.charge));
     log_change("capture", id, change);
     return charge_change_reply(change, "captured");
@@ -304,6 +310,14 @@ class CardAcquirerSim {
     return reply(200, list_json(std::move(data)));
   }
 
+  // The control endpoint: no latency, and no faults (serve_simulator exempts /sim/).
+  runtime::HttpResponse settle(const std::string& body) const {
+    return answer_settlement(body, settlement_directory(options_), [this](std::chrono::year_month_day date) {
+      const auto [charges, refunds] = book_.records();
+      return card_settlement_file(charges, refunds, date, mdr_bp_);
+    });
+  }
+
   void simulate_latency() const {
     if (options_.latency_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(options_.latency_ms));
   }
@@ -317,6 +331,7 @@ class CardAcquirerSim {
   }
 
   SimOptions options_;
+  int mdr_bp_;  // the contracted fee rate of the settlement files
   AcquirerBook book_;
   std::mutex changes_mutex_;  // held from a book decision to its journal lines
   std::ofstream charges_journal_;
@@ -326,8 +341,10 @@ class CardAcquirerSim {
 }  // namespace
 
 int run_card_acquirer(const SimOptions& options) {
+  const auto mdr_bp = single_mdr_bp(kCardMdrBasisPointsDefault, options.mdr);
+  if (!mdr_bp) throw std::invalid_argument(mdr_bp.error());
   log::configure("kessai-sim card-acquirer", log::Level::info);
-  CardAcquirerSim sim(options);
+  CardAcquirerSim sim(options, mdr_bp.value());
   return serve_simulator(options,
                          [&sim](const runtime::HttpRequest& request) { return sim.handle(request); });
 }

@@ -19,6 +19,7 @@
 #include <random>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "json_lines.hpp"
@@ -142,6 +143,12 @@ class InstantBook {
   std::vector<Refund> all_refunds() const {
     std::lock_guard lock(mutex_);
     return refunds_.all();
+  }
+  // Every payment and every refund as of one moment (a settlement file must not see a refund whose
+  // payment it does not see).
+  std::pair<std::vector<Payment>, std::vector<Refund>> records() const {
+    std::lock_guard lock(mutex_);
+    return {payments_.all(), refunds_.all()};
   }
   std::optional<Refund> refund_by_id(const std::string& id) const {
     std::lock_guard lock(mutex_);

@@ -17,7 +17,10 @@ namespace json = boost::json;
 
 runtime::HttpResponse answer_with_faults(FaultPlan& faults, const SimHandler& handle,
                                          const runtime::HttpRequest& request) {
-  const Fault fault = request.method == "POST" ? faults.next() : Fault::none;
+  // The /sim/ control endpoints (a payer paying, callbacks released) are the test's, not the processor's
+  // API: never faulted, so a test drives them exactly.
+  const bool faultable = request.method == "POST" && !request.path().starts_with(kControlPathPrefix);
+  const Fault fault = faultable ? faults.next() : Fault::none;
   if (fault == Fault::unavailable) {
     log::info("fault_injected", {{"fault", "unavailable"}, {"path", request.path()}});
     return reply(503, json::object{{"error", "unavailable"}, {"message", "temporarily unavailable; retry"}});

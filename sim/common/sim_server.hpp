@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <string_view>
 
 #include "kessai/runtime/http_types.hpp"
 #include "sim_options.hpp"
@@ -16,12 +17,16 @@ namespace kessai::sim {
 constexpr std::size_t kWorkerThreads = 32;
 constexpr std::size_t kQueuedRequestsMax = 10'000;
 
+// Paths of the simulator's own control endpoints (POST /sim/pay, /sim/scan, /sim/callbacks/release):
+// what a payer or a test does, never faulted.
+constexpr std::string_view kControlPathPrefix = "/sim/";
+
 // Called from several workers at once.
 using SimHandler = std::function<runtime::HttpResponse(const runtime::HttpRequest&)>;
 
-// The fault the plan draws for a POST (GETs, inquiries, always answer): 503 {"error": "unavailable"}
-// without calling the handler, the handler's answer after slow_answer_ms, or the handler's answer lost
-// (status 0: the connection closes). Each injected fault is logged as "fault_injected".
+// The fault the plan draws for a POST outside /sim/ (GETs, inquiries, always answer): 503 {"error":
+// "unavailable"} without calling the handler, the handler's answer after slow_answer_ms, or the handler's
+// answer lost (status 0: the connection closes). Each injected fault is logged as "fault_injected".
 runtime::HttpResponse answer_with_faults(FaultPlan& faults, const SimHandler& handle,
                                          const runtime::HttpRequest& request);
 

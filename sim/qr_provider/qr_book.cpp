@@ -95,6 +95,23 @@ std::optional<std::string> ProviderBook::decline_code_for(const PaymentAttempt& 
   return std::nullopt;
 }
 
+PaymentDecision ProviderBook::pay_order(const OrderPayment& attempt, const std::string& now) {
+  assert(!attempt.order_id.empty() && !attempt.wallet.empty());
+  const auto same = [&attempt](const Payment& existing) { return existing.order_id == attempt.order_id; };
+  return pay_once(attempt, now, same, [&attempt](Payment& payment) {
+    payment.wallet = attempt.wallet;
+    payment.order_id = attempt.order_id;
+    payment.status = "completed";
+  });
+}
+
+std::optional<Wallet> wallet_named(std::string_view name) {
+  for (const WalletName& known : kWallets) {
+    if (known.name == name) return known.wallet;
+  }
+  return std::nullopt;
+}
+
 bool ProviderBook::code_used(std::string_view code) const {
   const std::string digest = code_digest(code);
   std::lock_guard lock(mutex_);

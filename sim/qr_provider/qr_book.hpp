@@ -65,6 +65,9 @@ struct Payment {
   std::string decline_code;
   std::int64_t amount_refunded_yen = 0;  // the sum of the payment's refunds
   std::string created_at;
+  // A payment of a merchant-presented order (qr_orders.hpp): the order's id ("qo_…"); it has no code
+  // (code_masked and code_digest empty). Empty for a scanned code.
+  std::string order_id = "";
 };
 
 struct Refund {
@@ -74,6 +77,7 @@ struct Refund {
   std::int64_t amount_yen = 0;
   std::string status;  // completed (a refund that cannot be made is not kept)
   std::string created_at;
+  std::string order_id = "";  // the refunded payment's order, if it paid one
 };
 
 struct PaymentAttempt {
@@ -82,6 +86,19 @@ struct PaymentAttempt {
   std::string code;             // as scanned; not empty; checked by the book, never kept
   std::string merchant;
 };
+
+// A merchant-presented order the payer paid (qr_orders.hpp): recorded as a completed payment, so it is
+// refunded, inquired and settled like any other.
+struct OrderPayment {
+  std::string reference;  // the order's: the merchant's payment id
+  std::int64_t amount_yen = 0;
+  std::string merchant;
+  std::string order_id;  // "qo_…"
+  std::string wallet;    // the payer's wallet app
+};
+
+// The wallet a name ("paypay", "d_barai", "au_pay", "rakuten_pay") stands for; nullopt for others.
+std::optional<Wallet> wallet_named(std::string_view name);
 
 // What the book did with a refund. Stable numbers; never renumber.
 enum class RefundOutcome : std::uint8_t {
@@ -109,14 +126,25 @@ class ProviderBook final : public InstantBook<Payment, Refund, RefundOutcome> {
   // Decides a new payment, or replays the one already made for the reference.
   PaymentDecision pay(const PaymentAttempt& attempt, const std::string& now);
 
+  // The completed payment of a paid order, or the one recorded for the order before (replayed). A
+  // conflict when the order's reference was paid by another payment (a scanned code).
+  PaymentDecision pay_order(const OrderPayment& attempt, const std::string& now);
+
   // Whether a completed payment was made with this code.
   bool code_used(std::string_view code) const;
 
  private:
   std::optional<std::string> decline_code_for(const PaymentAttempt& attempt, const std::string& digest);
 
-  // restore: the completed payments' codes are used again.
-  void derive(const Payment& payment) override { used_codes_.emplace(payment.code_digest, payment.id); }
+  // restore: the completed payments' codes are used again (an order's payment has none).
+  void derive(const Payment& payment) override {
+    if (!payment.code_digest.empty()) used_codes_.emplace(payment.code_digest, payment.id);
+  }
+  // A refund of an order's payment names the order too.
+  bool credit(const Payment& payment, Refund& refund) override {
+    refund.order_id = payment.order_id;
+    return true;
+  }
   void forget_derived() override { used_codes_.clear(); }
 
   std::map<std::string, std::string> used_codes_;  // code digest → the completed payment's id

@@ -72,6 +72,21 @@ runtime::HttpResponse ProviderFront::refund_reply(const RefundDecision& decision
   return reply(500, json::object{{"error", "internal"}, {"message", "unexpected book outcome"}});
 }
 
+PaymentDecision ProviderFront::record_order_payment(const OrderPayment& attempt, const std::string& now) {
+  std::lock_guard lock(changes_mutex_);
+  const PaymentDecision decision = book_.pay_order(attempt, now);
+  const Payment& payment = decision.payment;
+  if (!decision.replayed) append_line(payments_journal_, payment_line(payment));
+  log::info(decision.replayed ? "payment_replayed" : "payment_decided", {{"payment", payment.id},
+                                                                         {"reference", payment.reference},
+                                                                         {"wallet", payment.wallet},
+                                                                         {"order", payment.order_id},
+                                                                         {"status", payment.status},
+                                                                         {"conflict", decision.conflict},
+                                                                         {"amount_yen", payment.amount_yen}});
+  return decision;
+}
+
 runtime::HttpResponse ProviderFront::create_payment(const std::string& body) {
   PaymentAttempt attempt;
   if (auto error = parse_payment(body, attempt)) return bad_request(std::move(*error));

@@ -25,6 +25,10 @@ class ProviderFront final : public InstantFront<ProviderBook> {
  public:
   ProviderFront(ProviderBook& book, std::ostream& payments_journal, std::ostream& refunds_journal, Clock now);
 
+  // A paid merchant-presented order's payment (ProviderBook::pay_order), journalled with the payments
+  // under the same lock as theirs; `now` is the order's paid_at.
+  PaymentDecision record_order_payment(const OrderPayment& attempt, const std::string& now);
+
  private:
   runtime::HttpResponse create_payment(const std::string& body) override;
   runtime::HttpResponse refund_reply(const RefundDecision& decision) const override;

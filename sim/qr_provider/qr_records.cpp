@@ -29,7 +29,11 @@ std::string decline_message(std::string_view decline_code) {
 json::object payment_json(const Payment& payment) {
   json::object out{{"id", payment.id}, {"object", "qr_payment"}, {"reference", payment.reference}};
   if (!payment.wallet.empty()) out["wallet"] = payment.wallet;
-  out["qr_code_masked"] = payment.code_masked;
+  if (!payment.order_id.empty()) {
+    out["order"] = payment.order_id;  // paid by a merchant-presented code: there is no payer's code
+  } else {
+    out["qr_code_masked"] = payment.code_masked;
+  }
   out["amount"] = payment.amount_yen;
   out["amount_refunded"] = payment.amount_refunded_yen;
   out["currency"] = "JPY";
@@ -50,14 +54,16 @@ json::object payment_line(const Payment& payment) {
 }
 
 json::object refund_json(const Refund& refund) {
-  return json::object{{"id", refund.id},
-                      {"object", "qr_refund"},
-                      {"payment", refund.payment_id},
-                      {"reference", refund.reference},
-                      {"amount", refund.amount_yen},
-                      {"currency", "JPY"},
-                      {"status", refund.status},
-                      {"created_at", refund.created_at}};
+  json::object out{{"id", refund.id},
+                   {"object", "qr_refund"},
+                   {"payment", refund.payment_id},
+                   {"reference", refund.reference},
+                   {"amount", refund.amount_yen},
+                   {"currency", "JPY"},
+                   {"status", refund.status},
+                   {"created_at", refund.created_at}};
+  if (!refund.order_id.empty()) out["order"] = refund.order_id;
+  return out;
 }
 
 std::optional<Payment> parse_payment_line(std::string_view line) {
@@ -65,19 +71,21 @@ std::optional<Payment> parse_payment_line(std::string_view line) {
   if (!object) return std::nullopt;
   auto id = string_at(*object, "id");
   auto reference = string_at(*object, "reference");
+  auto order_id = string_at(*object, "order");
   auto code_masked = string_at(*object, "qr_code_masked");
   auto digest = string_at(*object, "qr_code_digest");
   auto status = string_at(*object, "status");
   auto created_at = string_at(*object, "created_at");
   const auto amount_yen = amount_at(*object, "amount");
-  if (!id || !reference || !code_masked || !digest || !status || !created_at || !amount_yen) {
+  if (!id || !reference || (!code_masked && !order_id) || !digest || !status || !created_at || !amount_yen) {
     return std::nullopt;
   }
   Payment payment;
   payment.id = std::move(*id);
   payment.reference = std::move(*reference);
   payment.wallet = string_at(*object, "wallet").value_or("");
-  payment.code_masked = std::move(*code_masked);
+  payment.code_masked = code_masked.value_or("");
+  payment.order_id = order_id.value_or("");
   payment.code_digest = std::move(*digest);
   payment.amount_yen = *amount_yen;
   payment.merchant = string_at(*object, "merchant").value_or("");
@@ -97,8 +105,13 @@ std::optional<Refund> parse_refund_line(std::string_view line) {
   auto created_at = string_at(*object, "created_at");
   const auto amount_yen = amount_at(*object, "amount");
   if (!id || !payment_id || !reference || !status || !created_at || !amount_yen) return std::nullopt;
-  return Refund{std::move(*id), std::move(*payment_id), std::move(*reference),
-                *amount_yen,    std::move(*status),     std::move(*created_at)};
+  return Refund{std::move(*id),
+                std::move(*payment_id),
+                std::move(*reference),
+                *amount_yen,
+                std::move(*status),
+                std::move(*created_at),
+                string_at(*object, "order").value_or("")};
 }
 
 JournalLoad load_journals(ProviderBook& book, std::istream& payment_lines, std::istream& refund_lines) {

@@ -16,7 +16,8 @@
 
 namespace kessai::sim::qr_provider {
 
-// What an answer shows.
+// What an answer shows. A payment of a merchant-presented order shows "order" instead of "qr_code_masked";
+// a refund of one shows "order" too.
 boost::json::object payment_json(const Payment& payment);
 boost::json::object refund_json(const Refund& refund);
 

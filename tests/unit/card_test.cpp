@@ -150,43 +150,43 @@ TEST_CASE("the acquirer simulator captures an authorization in full or in part, 
   sim::AcquirerBook book(1, 0.0);
 
   const std::string full = authorize(book, "pi_full");
-  const auto captured = book.capture(full, std::nullopt);
+  const auto captured = book.capture(full, std::nullopt, "t");
   CHECK(captured.outcome == BookOutcome::done);
   CHECK(captured.charge.status == "captured");
   CHECK(captured.charge.amount_captured_yen == 3000);
-  CHECK(book.capture(full, 3000).outcome == BookOutcome::replayed);
-  CHECK(book.capture(full, std::nullopt).outcome == BookOutcome::replayed);
-  CHECK(book.capture(full, 2999).outcome == BookOutcome::already_captured);
+  CHECK(book.capture(full, 3000, "t").outcome == BookOutcome::replayed);
+  CHECK(book.capture(full, std::nullopt, "t").outcome == BookOutcome::replayed);
+  CHECK(book.capture(full, 2999, "t").outcome == BookOutcome::already_captured);
 
   const std::string partial = authorize(book, "pi_partial");
-  CHECK(book.capture(partial, 0).outcome == BookOutcome::invalid_amount);
-  CHECK(book.capture(partial, -1).outcome == BookOutcome::invalid_amount);
-  CHECK(book.capture(partial, 3001).outcome == BookOutcome::invalid_amount);
+  CHECK(book.capture(partial, 0, "t").outcome == BookOutcome::invalid_amount);
+  CHECK(book.capture(partial, -1, "t").outcome == BookOutcome::invalid_amount);
+  CHECK(book.capture(partial, 3001, "t").outcome == BookOutcome::invalid_amount);
   CHECK(book.by_id(partial)->status == "authorized");
-  const auto part = book.capture(partial, 1200);
+  const auto part = book.capture(partial, 1200, "t");
   CHECK(part.outcome == BookOutcome::done);
   CHECK(part.charge.amount_captured_yen == 1200);
   CHECK(part.charge.amount_yen == 3000);
-  CHECK(book.capture(partial, 1200).outcome == BookOutcome::replayed);
+  CHECK(book.capture(partial, 1200, "t").outcome == BookOutcome::replayed);
   // The rest was released: the whole amount can no longer be captured.
-  CHECK(book.capture(partial, std::nullopt).outcome == BookOutcome::already_captured);
-  CHECK(book.capture(partial, 1800).outcome == BookOutcome::already_captured);
+  CHECK(book.capture(partial, std::nullopt, "t").outcome == BookOutcome::already_captured);
+  CHECK(book.capture(partial, 1800, "t").outcome == BookOutcome::already_captured);
   CHECK(book.by_id(partial)->amount_captured_yen == 1200);
 
   // Captured at once: a capture of the whole amount is a replay.
   const auto at_once = book.charge({"pi_at_once", 500, "", "tok_visa", true}, "t").charge;
   CHECK(at_once.amount_captured_yen == 500);
-  CHECK(book.capture(at_once.id, 500).outcome == BookOutcome::replayed);
+  CHECK(book.capture(at_once.id, 500, "t").outcome == BookOutcome::replayed);
 }
 
 TEST_CASE("the acquirer simulator refuses captures and voids its charges' states forbid") {
   using sim::BookOutcome;
   sim::AcquirerBook book(1, 0.0);
-  CHECK(book.capture("ch_999999", std::nullopt).outcome == BookOutcome::not_found);
+  CHECK(book.capture("ch_999999", std::nullopt, "t").outcome == BookOutcome::not_found);
   CHECK(book.void_authorization("ch_999999").outcome == BookOutcome::not_found);
 
   const auto declined = book.charge({"pi_declined", 100, "", "tok_decline", false}, "t").charge;
-  const auto capture_declined = book.capture(declined.id, std::nullopt);
+  const auto capture_declined = book.capture(declined.id, std::nullopt, "t");
   CHECK(capture_declined.outcome == BookOutcome::wrong_state);
   CHECK(capture_declined.charge.status == "declined");
   CHECK(book.void_authorization(declined.id).outcome == BookOutcome::wrong_state);
@@ -196,11 +196,11 @@ TEST_CASE("the acquirer simulator refuses captures and voids its charges' states
   CHECK(first_void.outcome == BookOutcome::done);
   CHECK(first_void.charge.status == "voided");
   CHECK(book.void_authorization(voided).outcome == BookOutcome::replayed);
-  CHECK(book.capture(voided, std::nullopt).outcome == BookOutcome::wrong_state);
+  CHECK(book.capture(voided, std::nullopt, "t").outcome == BookOutcome::wrong_state);
   CHECK(book.by_id(voided)->amount_captured_yen == 0);
 
   const std::string captured = authorize(book, "pi_captured");
-  REQUIRE(book.capture(captured, std::nullopt).outcome == BookOutcome::done);
+  REQUIRE(book.capture(captured, std::nullopt, "t").outcome == BookOutcome::done);
   CHECK(book.void_authorization(captured).outcome == BookOutcome::already_captured);
   CHECK(book.by_id(captured)->status == "captured");
 }
@@ -209,7 +209,7 @@ TEST_CASE("the acquirer simulator refunds a captured charge in parts, never beyo
   using sim::BookOutcome;
   sim::AcquirerBook book(1, 0.0);
   const std::string charge = authorize(book, "pi_1");
-  REQUIRE(book.capture(charge, 2500).outcome == BookOutcome::done);
+  REQUIRE(book.capture(charge, 2500, "t").outcome == BookOutcome::done);
 
   const auto first = book.refund({charge, "re_1", 1000}, "t1");
   CHECK(first.outcome == BookOutcome::done);
@@ -231,7 +231,7 @@ TEST_CASE("the acquirer simulator refunds a captured charge in parts, never beyo
   CHECK(book.all_refunds().size() == 2);
   // Still captured, and a retried capture is still a replay after refunds.
   CHECK(book.by_id(charge)->status == "captured");
-  CHECK(book.capture(charge, 2500).outcome == BookOutcome::replayed);
+  CHECK(book.capture(charge, 2500, "t").outcome == BookOutcome::replayed);
 }
 
 TEST_CASE("the acquirer simulator refunds only captured charges it knows") {
@@ -278,7 +278,7 @@ TEST_CASE("the acquirer simulator refunds a reference once, whatever the retries
 TEST_CASE("the acquirer simulator's records survive a round trip through their journal lines") {
   sim::AcquirerBook book(1, 0.0);
   const std::string charge = authorize(book, "pi_1");
-  const auto captured = book.capture(charge, 2000).charge;
+  const auto captured = book.capture(charge, 2000, "t").charge;
   const auto refund = book.refund({charge, "re_1", 700}, "t1").refund;
 
   const auto charge_line = sim::parse_charge_line(boost::json::serialize(sim::charge_json(captured)));
@@ -332,7 +332,7 @@ TEST_CASE("the acquirer simulator reloads its journals: the latest line of a cha
   };
   const auto first = before.charge({"pi_1", 3000, "", "tok_visa", false}, "t").charge;
   write_charge(first);
-  write_charge(before.capture(first.id, 2000).charge);
+  write_charge(before.capture(first.id, 2000, "t").charge);
   const auto refund = before.refund({first.id, "re_1", 500}, "t");
   refund_lines << boost::json::serialize(sim::refund_json(refund.refund)) << '\n';
   write_charge(refund.charge);
