@@ -17,7 +17,9 @@ namespace json = boost::json;
 namespace {
 
 // The fixture asks about unknown outcomes 4 s after sending (above its 500 + 3000 ms processor timeouts).
-StackOptions with_faults(std::vector<std::string> switches) { return StackOptions{"", std::move(switches)}; }
+StackOptions with_faults(std::vector<std::string> switches) {
+  return StackOptions{"", std::move(switches)};
+}
 
 // Polls the intent until it leaves `processing` (bounded); returns its last state.
 json::object settled(Stack& stack, const std::string& id) {
@@ -198,4 +200,76 @@ TEST_CASE_METHOD(TwoAcquirers, "routing changes in the config file apply without
   std::this_thread::sleep_for(std::chrono::milliseconds(3000));
   CHECK_THAT(daemon->log_tail(1 << 20), Catch::Contains("routing_reload_refused"));
   CHECK(body_of(post(facility2)).at("processor") == "card-b");
+}
+
+namespace {
+
+// The e-money centre and the QR provider with every fault at once: 503s, lost answers, answers slower
+// than kessai's timeout, a share of random declines and a latency on every POST.
+std::vector<std::string> every_fault() {
+  return {"--fail-rate",      "0.2",  "--lost-response-rate", "0.2", "--slow-answer-rate", "0.1",
+          "--slow-answer-ms", "4000", "--decline-rate",       "0.2", "--latency-ms",       "20",
+          "--seed",           "5"};
+}
+
+struct InstantFaults : Stack {
+  InstantFaults() : Stack(StackOptions{.qr_args = every_fault(), .emoney_args = every_fault()}) {}
+  // The processor's record of the payment for a reference: 0 or 1 entries, never more.
+  json::array processor_payments(const std::string& base, const std::string& reference) {
+    runtime::HttpClient client(base, runtime::ClientLimits{});
+    auto answer = client.request("GET", "/v1/payments?reference=" + reference);
+    REQUIRE(answer.ok());
+    return json::parse(answer->body).at("data").as_array();
+  }
+};
+
+}  // namespace
+
+TEST_CASE_METHOD(
+    InstantFaults,
+    "e-money and QR under every fault switch: each payment settles once, as the processor has it") {
+  struct Sent {
+    std::string id;
+    std::string processor_url;
+    std::string paid_status;  // the processor's word for paid
+  };
+  std::vector<Sent> sent;
+  for (int i = 0; i < 8; ++i) {
+    char idm[17];
+    std::snprintf(idm, sizeof idm, "0123456789AB%04X", i + 1);
+    const runtime::HttpResponse tap = post(
+        R"({"amount": )" + std::to_string(100 + i) +
+        R"(, "currency": "JPY", "means": "emoney", "fee_code": "F001", "facility_id": "FAC001", "confirm": true,)"
+        R"( "payment_method": {"emoney": {"brand": "waon", "idm": ")" +
+        idm + R"("}}})");
+    sent.push_back({id_in(tap), emoney_url, "captured"});
+    char code[21];
+    std::snprintf(code, sizeof code, "27%012d5678", 4242 + i);
+    const runtime::HttpResponse scan = post(
+        R"({"amount": )" + std::to_string(200 + i) +
+        R"(, "currency": "JPY", "means": "qr", "fee_code": "F001", "facility_id": "FAC002", "confirm": true,)"
+        R"( "payment_method": {"qr_code": ")" +
+        code + R"("}})");
+    sent.push_back({id_in(scan), qr_url, "completed"});
+  }
+  int succeeded = 0, declined = 0;
+  for (const Sent& payment : sent) {
+    const json::object intent = settled(*this, payment.id);
+    const std::string status(intent.at("status").as_string());
+    INFO(payment.id << " " << status);
+    REQUIRE((status == "succeeded" || status == "failed"));
+    const json::array records = processor_payments(payment.processor_url, payment.id);
+    CHECK(records.size() <= 1);
+    const bool paid_there =
+        !records.empty() && records[0].as_object().at("status").as_string() == payment.paid_status;
+    CHECK(paid_there == (status == "succeeded"));  // the ledger agrees with the processor, payment by payment
+    if (status == "succeeded") ++succeeded;
+    if (intent.at("last_payment_error").is_object() &&
+        intent.at("last_payment_error").as_object().at("code").as_string() == "do_not_honor")
+      ++declined;
+  }
+  CHECK(succeeded > 0);
+  CHECK(declined > 0);  // --decline-rate reached the payers
+  CHECK(count("select count(*) from journal_entries") == succeeded);
+  CHECK(count("select count(*) from payment_intents where status = 'processing'") == 0);
 }

@@ -6,6 +6,8 @@
 #include <fstream>
 #include <sstream>
 
+#include <unistd.h>
+
 namespace kessai::testing {
 
 const std::string kBin = KESSAI_BIN_DIR;
@@ -25,8 +27,14 @@ Stack::Stack(StackOptions stack_options)
   must_run("kessai", {"migrate"}, database.url());
   must_run("kessai", {"catalog", "load", kSource + "/ops/config/catalog.demo.toml"}, database.url());
   api_key = create_key({"all"});
-  emoney_centre = start_other_simulator("emoney-centre", emoney_url);
-  qr_provider = start_other_simulator("qr-provider", qr_url);
+  notice_secret = "e2e-notice-secret-" + std::to_string(::getpid());
+  emoney_centre = start_other_simulator("emoney-centre", emoney_url, options.emoney_args);
+  std::vector<std::string> qr_args{"--callback-secret", notice_secret};
+  qr_args.insert(qr_args.end(), options.qr_args.begin(), options.qr_args.end());
+  qr_provider = start_other_simulator("qr-provider", qr_url, qr_args);
+  std::vector<std::string> payeasy_args{"--callback-secret", notice_secret};
+  payeasy_args.insert(payeasy_args.end(), options.payeasy_args.begin(), options.payeasy_args.end());
+  payeasy_centre = start_other_simulator("payeasy-centre", payeasy_url, payeasy_args);
   start_simulator();
   start_daemon();
 }
@@ -36,6 +44,7 @@ Stack::~Stack() {
   if (simulator) simulator->stop();
   if (emoney_centre) emoney_centre->stop();
   if (qr_provider) qr_provider->stop();
+  if (payeasy_centre) payeasy_centre->stop();
   std::filesystem::remove_all(dir);
 }
 
@@ -52,12 +61,14 @@ void Stack::start_simulator() {
   sim_url = "http://127.0.0.1:" + std::to_string(port);
 }
 
-std::unique_ptr<ChildProcess> Stack::start_other_simulator(const std::string& name, std::string& url_out) {
-  auto process = std::make_unique<ChildProcess>(
-      kBin + "/kessai-sim",
-      std::vector<std::string>{name, "--listen", "127.0.0.1:0", "--port-file", dir + "/" + name + ".port",
-                               "--state-dir", dir + "/" + name},
-      std::vector<std::string>{}, dir + "/" + name + ".log");
+std::unique_ptr<ChildProcess> Stack::start_other_simulator(const std::string& name, std::string& url_out,
+                                                           const std::vector<std::string>& extra_args) {
+  std::vector<std::string> args{
+      name,          "--listen",      "127.0.0.1:0", "--port-file", dir + "/" + name + ".port",
+      "--state-dir", dir + "/" + name};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  auto process = std::make_unique<ChildProcess>(kBin + "/kessai-sim", args, std::vector<std::string>{},
+                                                dir + "/" + name + ".log");
   const unsigned port = wait_for_port_file(dir + "/" + name + ".port", std::chrono::seconds(30));
   INFO(process->log_tail());
   REQUIRE(port != 0);
@@ -73,6 +84,14 @@ void Stack::start_daemon() {
   config.replace(config.find("@CARD_ACQUIRER_URL@"), 19, sim_url);
   config.replace(config.find("@EMONEY_CENTRE_URL@"), 19, emoney_url);
   config.replace(config.find("@QR_PROVIDER_URL@"), 17, qr_url);
+  config.replace(config.find("@PAYEASY_CENTRE_URL@"), 20, payeasy_url);
+  while (config.find("@NOTICE_SECRET@") != std::string::npos)
+    config.replace(config.find("@NOTICE_SECRET@"), 15, notice_secret);
+  for (const auto& [from, to] : options.config_edits) {
+    INFO("config edit: " << from);
+    REQUIRE(config.find(from) != std::string::npos);
+    config.replace(config.find(from), from.size(), to);
+  }
   while (config.find("connect_timeout_ms = 2000") != std::string::npos) {
     config.replace(config.find("connect_timeout_ms = 2000"), 25, "connect_timeout_ms = 500");
   }

@@ -25,8 +25,13 @@ std::string must_run(const std::string& program, const std::vector<std::string>&
                      const std::string& db_url);
 
 struct StackOptions {
-  std::string extra_config;                 // TOML appended to kessaid.toml
-  std::vector<std::string> simulator_args;  // e.g. fault switches
+  std::string extra_config{};                 // TOML appended to kessaid.toml
+  std::vector<std::string> simulator_args{};  // e.g. fault switches
+  std::vector<std::string> payeasy_args{};    // the Pay-easy centre's extra switches
+  std::vector<std::string> qr_args{};         // the QR provider's extra switches
+  std::vector<std::string> emoney_args{};     // the e-money centre's extra switches
+  // Text replaced in ops/config/kessaid.toml before it is written: {"jpqr_expires_after_s = 300", "… = 3"}.
+  std::vector<std::pair<std::string, std::string>> config_edits{};
 };
 
 struct Stack {
@@ -35,7 +40,8 @@ struct Stack {
 
   void start_simulator();
   // Starts `kessai-sim NAME` on a free port; its URL goes to url_out.
-  std::unique_ptr<ChildProcess> start_other_simulator(const std::string& name, std::string& url_out);
+  std::unique_ptr<ChildProcess> start_other_simulator(const std::string& name, std::string& url_out,
+                                                      const std::vector<std::string>& extra_args = {});
   void start_daemon();
   // A new API key; scope "all", "facility:FAC001", …
   std::string create_key(const std::vector<std::string>& scopes, const std::string& name = "e2e");
@@ -53,12 +59,15 @@ struct Stack {
   std::string sim_url;
   std::string emoney_url;
   std::string qr_url;
+  std::string payeasy_url;
+  std::string notice_secret;  // shared by kessaid and the simulators that send notices
   std::string url;
   std::string api_key;
   StackOptions options;
   std::unique_ptr<ChildProcess> simulator;
   std::unique_ptr<ChildProcess> emoney_centre;
   std::unique_ptr<ChildProcess> qr_provider;
+  std::unique_ptr<ChildProcess> payeasy_centre;
   std::unique_ptr<ChildProcess> daemon;
   std::unique_ptr<runtime::HttpClient> api;
 };
