@@ -3,7 +3,9 @@
 // notices' faults (duplicates, reordering, loss), expiry, cancellation and the bank's reversal (取消).
 #include <catch2/catch.hpp>
 
+#include <fstream>
 #include <regex>
+#include <sstream>
 #include <thread>
 
 #include "kessai/runtime/crypto.hpp"
@@ -251,7 +253,8 @@ TEST_CASE("processor notices that are forged, stale or misaddressed are refused"
 TEST_CASE(
     "merchant-presented QR: a JPQR code is shown, scanned by the payer's wallet, and the notice succeeds "
     "it") {
-  Stack stack;
+  // Every notice comes late, and twice.
+  Stack stack(StackOptions{.qr_args = {"--duplicate-callback-rate", "1", "--callback-delay-ms", "300"}});
   const runtime::HttpResponse created = stack.post(kJpqrIntent);
   INFO(created.body);
   REQUIRE(created.status == 201);
@@ -288,6 +291,8 @@ TEST_CASE(
   const json::object paid = wait_for_status(stack, id, "succeeded");
   CHECK(paid.at("amount_captured").as_int64() == 800);
   CHECK(stack.count(journals_of(id)) == 1);
+  CHECK(wait_for_count(stack, "select coalesce(sum(received_count), 0) from processor_notices", 2) == 2);
+  CHECK(stack.count(journals_of(id)) == 1);
   CHECK(stack.get("/v1/payment_intents/" + id + "/jpqr.png").status == 409);
 
   // Refunded through the provider like any QR payment.
@@ -323,4 +328,61 @@ TEST_CASE("a QR intent with a manual capture is refused: the payer pays in full"
       R"( "capture_method": "manual", "confirm": true})");
   CHECK(refused.status == 400);
   CHECK(refused.body.find("capture_method") != std::string::npos);
+}
+
+namespace {
+
+// Today's business date in Asia/Tokyo (+09:00, no daylight saving), as the simulators date their files.
+std::string tokyo_today() {
+  const auto now = std::chrono::system_clock::now() + std::chrono::hours(9);
+  const std::chrono::year_month_day day{std::chrono::floor<std::chrono::days>(now)};
+  char text[11];
+  std::snprintf(text, sizeof text, "%04d-%02u-%02u", static_cast<int>(day.year()),
+                static_cast<unsigned>(day.month()), static_cast<unsigned>(day.day()));
+  return text;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+}  // namespace
+
+TEST_CASE("each simulator writes its day's settlement file with the payments kessai made") {
+  Stack stack;
+  const std::string card =
+      std::string(body_of(stack.post(testing::card_payment("tok_visa", 2100))).at("id").as_string());
+  const std::string emoney = std::string(
+      body_of(
+          stack.post(
+              R"({"amount": 300, "currency": "JPY", "means": "emoney", "fee_code": "F001", "facility_id":)"
+              R"( "FAC001", "confirm": true, "payment_method": {"emoney": {"brand": "transit_ic",)"
+              R"( "idm": "0123456789ABCDEF"}}})"))
+          .at("id")
+          .as_string());
+  const json::object shown = body_of(stack.post(kJpqrIntent));
+  const std::string jpqr(shown.at("id").as_string());
+  REQUIRE(
+      sim_request(stack.qr_url, "POST", "/sim/scan",
+                  json::serialize(json::object{{"payload", shown.at("next_action").at("jpqr").at("payload")},
+                                               {"wallet", "au_pay"}}))
+          .status == 200);
+  wait_for_status(stack, jpqr, "succeeded");
+
+  const std::string date = tokyo_today();
+  for (const auto& [base, reference] : std::vector<std::pair<std::string, std::string>>{
+           {stack.sim_url, card}, {stack.emoney_url, emoney}, {stack.qr_url, jpqr}}) {
+    const runtime::HttpResponse written =
+        sim_request(base, "POST", "/sim/settlement", R"({"date": ")" + date + R"("})");
+    INFO(base << ": " << written.body);
+    REQUIRE(written.status == 201);
+    const json::object file = body_of(written);
+    CHECK(file.at("lines").as_int64() >= 1);
+    const std::string content = read_file(std::string(file.at("path").as_string()));
+    CHECK(content.find(reference) != std::string::npos);  // our reference, for reconciliation to match on
+  }
+  CHECK(sim_request(stack.sim_url, "POST", "/sim/settlement", R"({"date": "2026-02-30"})").status == 400);
 }
