@@ -208,3 +208,21 @@ TEST_CASE_METHOD(WebhookStack, "endpoints: bad registrations are refused; a dele
   CHECK(receiver.attempts.load() == 0);
   CHECK(count("select count(*) from webhook_deliveries") == 0);
 }
+
+TEST_CASE_METHOD(WebhookStack, "a Pay-easy number reaches the backend in the requires_payment webhook") {
+  const std::string secret = subscribe(R"(["payment_intent.requires_payment"])");
+  const auto created = post(R"({"amount": 1200, "currency": "JPY", "means": "payeasy", "fee_code": "F003",)"
+                            R"( "procedure_id": "PROC001", "confirm": true})");
+  REQUIRE(created.status == 201);
+  const json::object intent = body_of(created);
+  const auto received = receiver.wait_for(1);
+  REQUIRE(received.size() == 1);
+  CHECK(signature_valid(received[0], secret));
+  const json::object event = json::parse(received[0].body).as_object();
+  CHECK(event.at("type") == "payment_intent.requires_payment");
+  const json::value& object = event.at("data").at("object");
+  CHECK(object.at("id") == intent.at("id"));
+  CHECK(object.at("next_action").at("payeasy").at("customer_number") ==
+        intent.at("next_action").at("payeasy").at("customer_number"));
+  CHECK(object.at("next_action").at("payeasy").at("confirmation_number").as_string().size() >= 4);
+}
