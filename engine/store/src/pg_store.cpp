@@ -307,17 +307,18 @@ void PgPaymentStore::reassign_processor(const std::string& id, const ProcessorId
   });
 }
 
-std::vector<PaymentIntent> PgPaymentStore::due_for_inquiry(std::chrono::milliseconds min_age,
-                                                           std::size_t limit) {
-  return with_connection(pool_, [&](pqxx::connection& connection) {
+namespace {
+
+// The intents a background pass should look at: `condition` over payment_intents, $1 the minimum age in
+// ms, $2 the limit.
+std::vector<PaymentIntent> due_intents(ledger::pg::ConnectionPool& pool, std::string_view condition,
+                                       std::chrono::milliseconds min_age, std::size_t limit) {
+  return with_connection(pool, [&](pqxx::connection& connection) {
     pqxx::read_transaction tx(connection);
     std::vector<PaymentIntent> due;
     for (const pqxx::row& row :
-         tx.exec_params(std::string("select ") + kIntentColumns +
-                            " from payment_intents where status = 'processing'"
-                            " and updated_at < now() - make_interval(secs => $1::double precision / 1000)"
-                            " and (next_inquiry_at is null or next_inquiry_at <= now())"
-                            " order by updated_at limit $2",
+         tx.exec_params(std::string("select ") + kIntentColumns + " from payment_intents where " +
+                            std::string(condition) + " limit $2",
                         static_cast<std::int64_t>(min_age.count()), static_cast<std::int64_t>(limit))) {
       due.push_back(intent_from_row(row));
     }
@@ -325,22 +326,26 @@ std::vector<PaymentIntent> PgPaymentStore::due_for_inquiry(std::chrono::millisec
   });
 }
 
+}  // namespace
+
+std::vector<PaymentIntent> PgPaymentStore::due_for_inquiry(std::chrono::milliseconds min_age,
+                                                           std::size_t limit) {
+  return due_intents(pool_,
+                     "status = 'processing'"
+                     " and updated_at < now() - make_interval(secs => $1::double precision / 1000)"
+                     " and (next_inquiry_at is null or next_inquiry_at <= now())"
+                     " order by updated_at",
+                     min_age, limit);
+}
+
 std::vector<PaymentIntent> PgPaymentStore::due_awaiting_payer(std::chrono::milliseconds min_age,
                                                               std::size_t limit) {
-  return with_connection(pool_, [&](pqxx::connection& connection) {
-    pqxx::read_transaction tx(connection);
-    std::vector<PaymentIntent> due;
-    for (const pqxx::row& row :
-         tx.exec_params(std::string("select ") + kIntentColumns +
-                            " from payment_intents where status = 'requires_payment'"
-                            " and (payer_expires_at <= now() or coalesce(next_inquiry_at,"
-                            "      updated_at + make_interval(secs => $1::double precision / 1000)) <= now())"
-                            " order by payer_expires_at limit $2",
-                        static_cast<std::int64_t>(min_age.count()), static_cast<std::int64_t>(limit))) {
-      due.push_back(intent_from_row(row));
-    }
-    return due;
-  });
+  return due_intents(pool_,
+                     "status = 'requires_payment'"
+                     " and (payer_expires_at <= now() or coalesce(next_inquiry_at,"
+                     "      updated_at + make_interval(secs => $1::double precision / 1000)) <= now())"
+                     " order by payer_expires_at",
+                     min_age, limit);
 }
 
 bool PgPaymentStore::record_notice(const NoticeRecord& notice) {
