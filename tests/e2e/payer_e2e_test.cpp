@@ -200,8 +200,11 @@ TEST_CASE("Pay-easy: canceling a waiting payment withdraws its number") {
   CHECK(late.body.find("number_canceled") != std::string::npos);
 }
 
-TEST_CASE("Pay-easy: lost answers when issuing numbers never issue two numbers for one payment") {
-  Stack stack(StackOptions{.payeasy_args = {"--lost-response-rate", "0.5", "--seed", "11"}});
+TEST_CASE(
+    "Pay-easy: 5xx, lost and late answers when issuing numbers never issue two numbers for one payment") {
+  Stack stack(StackOptions{.payeasy_args = {"--lost-response-rate", "0.25", "--fail-rate", "0.15",
+                                            "--slow-answer-rate", "0.1", "--slow-answer-ms", "4000",
+                                            "--latency-ms", "10", "--seed", "11"}});
   std::vector<std::string> ids;
   for (int i = 0; i < 6; ++i) {
     const runtime::HttpResponse created = stack.post(kPayeasyIntent);
@@ -210,7 +213,7 @@ TEST_CASE("Pay-easy: lost answers when issuing numbers never issue two numbers f
     ids.emplace_back(body_of(created).at("id").as_string());
   }
   for (const std::string& id : ids) {
-    wait_for_status(stack, id, "requires_payment");
+    wait_for_status(stack, id, "requires_payment", std::chrono::seconds(90));
     number_id_of(stack, id);  // exactly one number per payment
   }
 }
