@@ -57,6 +57,11 @@ std::optional<std::string> parse_notice_option(const std::string& flag, const st
     const bool five_digits = value.size() == 5 && value.find_first_not_of("0123456789") == std::string::npos;
     if (!five_digits) return "--institution-number must be 5 digits";
     options.institution_number = value;
+  } else if (flag == "--fee-yen") {
+    const std::optional<int> fee_yen = parse_count(value, static_cast<int>(kFeePerPaymentYenMax));
+    if (!fee_yen)
+      return "--fee-yen must be a whole number of yen from 0 to " + std::to_string(kFeePerPaymentYenMax);
+    options.fee_per_payment_yen = *fee_yen;
   } else {
     return std::nullopt;
   }
@@ -162,6 +167,8 @@ constexpr std::string_view kUsage =
     "  --institution-number NNNNN    its 収納機関番号 (default 58091)\n"
     "  --auto-pay-rate R             share 0..1 of new numbers a simulated payer pays (default 0)\n"
     "  --auto-pay-after-ms N         after that long (default 2000)\n"
+    "  --fee-yen N                   the flat fee per payment in its settlement file, 0..100000 yen\n"
+    "                                (default 110; a reversal gives it back)\n"
     "faults, each a share 0..1 of the requests that change something (POST), drawn from --seed:\n"
     "  --fail-rate R           answer 503 without doing anything\n"
     "  --slow-answer-rate R    do it, but answer only after --slow-answer-ms (default 15000): the\n"

@@ -18,6 +18,11 @@ struct MdrOption {
   std::map<std::string, int> brand_bp = {};
 };
 
+// payeasy-centre's --fee-yen: the flat fee it charges per payment in its settlement file (Pay-easy centres
+// charge per payment, not a rate).
+constexpr std::int64_t kFeePerPaymentYenDefault = 110;
+constexpr std::int64_t kFeePerPaymentYenMax = 100'000;
+
 struct SimOptions {
   std::string host = "127.0.0.1";
   std::uint16_t port = 0;
@@ -39,6 +44,7 @@ struct SimOptions {
   std::string institution_number = "58091";
   double auto_pay_rate = 0.0;
   int auto_pay_after_ms = 2'000;
+  std::int64_t fee_per_payment_yen = kFeePerPaymentYenDefault;  // --fee-yen, 0..kFeePerPaymentYenMax
 };
 
 // Parses "--flag value" pairs; returns an error message for anything unknown or malformed.

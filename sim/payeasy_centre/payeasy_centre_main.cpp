@@ -1,7 +1,8 @@
 // kessai-sim payeasy-centre: a Pay-easy (MPN) centre over HTTP/JSON, as kessai's Pay-easy adapter expects
 // one. The API is CentreFront's (payeasy_front.hpp); here are the process's parts: <state-dir>/numbers.jsonl
 // reloaded and appended to, the notifier (notices.jsonl, its worker), the simulated payer of
-// --auto-pay-rate, the latency on the API's POSTs, and serve_simulator (sockets, workers, fault plan).
+// --auto-pay-rate, the latency on the API's POSTs, the settlement files' directory and fee (--settlement-dir,
+// --fee-yen), and serve_simulator (sockets, workers, fault plan).
 
 #include "payeasy_centre_main.hpp"
 
@@ -23,6 +24,7 @@
 #include "payeasy_book.hpp"
 #include "payeasy_front.hpp"
 #include "payeasy_records.hpp"
+#include "settlement_day.hpp"
 #include "sim_server.hpp"
 #include "utc_time.hpp"
 
@@ -123,7 +125,11 @@ class PayeasyCentreSim {
   payeasy::CentreBook book_;
   std::ofstream numbers_journal_;
   NotifierProcess notices_{options_, "pen"};
-  payeasy::CentreFront front_{book_, numbers_journal_, notices_.notifier(), &unix_seconds_now,
+  payeasy::CentreFront front_{book_,
+                              numbers_journal_,
+                              notices_.notifier(),
+                              &unix_seconds_now,
+                              {settlement_directory(options_), options_.fee_per_payment_yen},
                               [this](const std::string& id) { auto_payer_.schedule(id); }};
   AutoPayer auto_payer_{std::chrono::milliseconds(options_.auto_pay_after_ms),
                         [this](const std::string& id) { front_.auto_pay(id); }};

@@ -1,5 +1,7 @@
 #include "payeasy_front.hpp"
 
+#include <cassert>
+#include <chrono>
 #include <utility>
 
 #include <boost/json.hpp>
@@ -10,6 +12,7 @@
 #include "kessai/runtime/log.hpp"
 #include "payeasy_records.hpp"
 #include "pending_terms.hpp"
+#include "settlement_day.hpp"
 
 namespace kessai::sim::payeasy {
 
@@ -87,12 +90,15 @@ void log_change(std::string_view operation, int outcome, const Number& number) {
 }  // namespace
 
 CentreFront::CentreFront(CentreBook& book, std::ostream& numbers_journal, Notifier& notifier,
-                         SecondsClock now, AutoPay schedule_auto_pay)
+                         SecondsClock now, SettlementTerms settlement, AutoPay schedule_auto_pay)
     : book_(book),
       numbers_journal_(numbers_journal),
       notifier_(notifier),
       now_(std::move(now)),
-      schedule_auto_pay_(std::move(schedule_auto_pay)) {}
+      settlement_(std::move(settlement)),
+      schedule_auto_pay_(std::move(schedule_auto_pay)) {
+  assert(settlement_.fee_per_payment_yen >= 0 && settlement_.fee_per_payment_yen <= kFeePerPaymentYenMax);
+}
 
 runtime::HttpResponse CentreFront::handle(const runtime::HttpRequest& request) {
   const std::string_view path = request.path();
@@ -106,6 +112,7 @@ runtime::HttpResponse CentreFront::handle(const runtime::HttpRequest& request) {
   if (path.starts_with(kNumbersPrefix)) return handle_number(path.substr(kNumbersPrefix.size()), request);
   if (path == "/sim/pay" && post) return pay_body(request.body);
   if (path == "/sim/reverse" && post) return reverse(request.body);
+  if (path == kSettlementPath && post) return settle(request.body);
   return not_found();
 }
 
@@ -271,6 +278,13 @@ runtime::HttpResponse CentreFront::reverse(const std::string& body) {
       break;  // cancels only
   }
   return error_reply(500, "internal", "unexpected book outcome");
+}
+
+runtime::HttpResponse CentreFront::settle(const std::string& body) const {
+  // book_.all() copies the numbers under the book's lock: the file sees them as they were at one moment.
+  return answer_settlement(body, settlement_.directory, [this](std::chrono::year_month_day date) {
+    return settlement_file(book_.all(), book_.institution_number(), date, settlement_.fee_per_payment_yen);
+  });
 }
 
 void CentreFront::expire_due() {

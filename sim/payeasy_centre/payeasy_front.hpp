@@ -8,6 +8,7 @@
 //   POST /sim/pay                    a payer pays at an ATM / in net banking: quick notice payment.paid
 //   POST /sim/reverse                the bank cancels a cleared payment (取消): notice payment.reversed
 //   GET  /sim/callbacks, POST /sim/callbacks/release   the notices (notifier.hpp)
+//   POST /sim/settlement             the day's confirmed-record file (確報, payeasy_settlement.hpp)
 //   GET  /healthz
 // Before answering, every issued number past its deadline is recorded expired.
 
@@ -19,6 +20,7 @@
 #include "kessai/runtime/http_types.hpp"
 #include "notifier.hpp"
 #include "payeasy_book.hpp"
+#include "payeasy_settlement.hpp"
 #include "utc_time.hpp"
 
 namespace kessai::sim::payeasy {
@@ -35,9 +37,9 @@ class CentreFront {
   using AutoPay = std::function<void(const std::string& number_id)>;
 
   // Every change of a number is appended to numbers_journal as its full record, one JSON line, flushed
-  // before the answer leaves; notices go to the notifier.
+  // before the answer leaves; notices go to the notifier; the day files go where `settlement` says.
   CentreFront(CentreBook& book, std::ostream& numbers_journal, Notifier& notifier, SecondsClock now,
-              AutoPay schedule_auto_pay = {});
+              SettlementTerms settlement, AutoPay schedule_auto_pay = {});
 
   // Safe from several threads: a decision and its journal line are made under one lock.
   runtime::HttpResponse handle(const runtime::HttpRequest& request);
@@ -53,6 +55,7 @@ class CentreFront {
   runtime::HttpResponse pay_body(const std::string& body);
   runtime::HttpResponse pay(const PayAttempt& attempt);
   runtime::HttpResponse reverse(const std::string& body);
+  runtime::HttpResponse settle(const std::string& body) const;
   void expire_due();
   void notify_locked(std::string_view type, const Number& number);
 
@@ -60,6 +63,7 @@ class CentreFront {
   std::ostream& numbers_journal_;
   Notifier& notifier_;
   SecondsClock now_;
+  SettlementTerms settlement_;
   AutoPay schedule_auto_pay_;
   std::mutex changes_mutex_;  // held from a book decision to its journal line and notice
 };

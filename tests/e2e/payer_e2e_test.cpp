@@ -374,10 +374,16 @@ TEST_CASE("each simulator writes its day's settlement file with the payments kes
                                                {"wallet", "au_pay"}}))
           .status == 200);
   wait_for_status(stack, jpqr, "succeeded");
+  const IssuedNumber number = issue_number(stack);
+  REQUIRE(pay_at_atm(stack, number).status == 200);
+  wait_for_status(stack, number.intent_id, "succeeded");
 
   const std::string date = tokyo_today();
-  for (const auto& [base, reference] : std::vector<std::pair<std::string, std::string>>{
-           {stack.sim_url, card}, {stack.emoney_url, emoney}, {stack.qr_url, jpqr}}) {
+  for (const auto& [base, reference] :
+       std::vector<std::pair<std::string, std::string>>{{stack.sim_url, card},
+                                                        {stack.emoney_url, emoney},
+                                                        {stack.qr_url, jpqr},
+                                                        {stack.payeasy_url, number.intent_id}}) {
     const runtime::HttpResponse written =
         sim_request(base, "POST", "/sim/settlement", R"({"date": ")" + date + R"("})");
     INFO(base << ": " << written.body);

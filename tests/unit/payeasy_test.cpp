@@ -266,7 +266,12 @@ struct Centre {
   sim::Notifier notifier;
   std::int64_t now_s = kNow;
   std::vector<std::string> auto_paid;
-  sim::payeasy::CentreFront front{book, numbers_journal, notifier, [this] { return now_s; },
+  // No settlement file is written here (payeasy_settlement_test.cpp writes them): no directory.
+  sim::payeasy::CentreFront front{book,
+                                  numbers_journal,
+                                  notifier,
+                                  [this] { return now_s; },
+                                  sim::payeasy::SettlementTerms{},
                                   [this](const std::string& id) { auto_paid.push_back(id); }};
 
   runtime::HttpResponse call(const std::string& method, const std::string& target,
