@@ -137,6 +137,60 @@ TEST_CASE("config mistakes are reported with the key they concern") {
   CHECK_THAT(error_for(""), Catch::Contains("KESSAI_DATABASE_URL"));
 }
 
+TEST_CASE("processors that send notices: their secret, JPQR merchant and deadlines are read") {
+  ::unsetenv("KESSAI_DATABASE_URL");
+  auto config = daemon::load_config(write_temp("payers.toml", std::string(kGood) + R"(
+[[processors]]
+id = "qr-a"
+kind = "qr"
+url = "http://127.0.0.1:9001"
+notice_secret = "qr-secret"
+settlement_profile = "paypay-v2"
+[processors.jpqr]
+merchant_code = "1234567890123"
+name = "KESSAI CITY"
+name_japanese = "けっさい市"
+[[processors]]
+id = "payeasy-a"
+kind = "payeasy"
+url = "http://127.0.0.1:9002"
+notice_secret = "pe-secret"
+[payments]
+payeasy_expires_after_s = 604800
+jpqr_expires_after_s = 120
+)"));
+  INFO((config.ok() ? "" : config.error()));
+  REQUIRE(config.ok());
+  const auto& qr = config->processors[1];
+  CHECK(qr.notice_secret == "qr-secret");
+  CHECK(qr.settlement_profile == "paypay-v2");
+  CHECK(qr.jpqr.merchant_code == "1234567890123");
+  CHECK(qr.jpqr.name_japanese == "けっさい市");
+  CHECK(config->processors[2].notice_secret == "pe-secret");
+  CHECK(config->payeasy_expires_after == std::chrono::hours(24 * 7));
+  CHECK(config->jpqr_expires_after == std::chrono::seconds(120));
+
+  const auto error_for = [](const std::string& text) {
+    auto bad = daemon::load_config(write_temp("bad-payers.toml", std::string(kGood) + text));
+    REQUIRE_FALSE(bad.ok());
+    return bad.error();
+  };
+  CHECK_THAT(error_for("[payments]\npayeasy_expires_after_s = 0\n"),
+             Catch::Contains("payeasy_expires_after_s"));
+  CHECK_THAT(error_for("[payments]\njpqr_expires_after_s = 86401\n"),
+             Catch::Contains("jpqr_expires_after_s"));
+  CHECK_THAT(error_for("[[processors]]\nid = \"q\"\nkind = \"qr\"\nurl = "
+                       "\"http://h:1\"\n[processors.jpqr]\nshop = \"x\"\n"),
+             Catch::Contains("unknown key 'shop'"));
+  CHECK_THAT(
+      error_for("[[processors]]\nid = \"q\"\nkind = \"qr\"\nurl = \"http://h:1\"\nnotice_secret = 5\n"),
+      Catch::Contains("notice_secret"));
+  auto no_scheme = daemon::load_config(
+      write_temp("bad-url.toml", "[server]\npublic_url = \"kessai.example.jp/\"\n[database]\nurl = \"x\"\n"));
+  REQUIRE_FALSE(no_scheme.ok());
+  CHECK_THAT(no_scheme.error(), Catch::Contains("server.public_url"));
+}
+
 TEST_CASE("the catalogue file loads fee codes, facilities and procedures") {
   auto catalog = cli::read_catalog_file(write_temp("catalog.toml", R"(
 [[fee_code]]
