@@ -161,7 +161,8 @@ TEST_CASE("a UTC instant's business date and time are Japan's, 00:00 to 24:00 JS
   CHECK_FALSE(sim::parse_utc_timestamp("t"));
 }
 
-TEST_CASE("--mdr-bp is one rate or BRAND=BP pairs, checked against the simulator's brands", "[settlement]") {
+TEST_CASE("the option --mdr-bp is one rate or BRAND=BP pairs, checked against the simulator's brands",
+          "[settlement]") {
   sim::MdrOption one;
   CHECK_FALSE(sim::parse_mdr_option("250", one));
   CHECK(one.every_brand_bp == 250);
