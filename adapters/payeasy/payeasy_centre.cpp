@@ -65,7 +65,8 @@ OperationResult PayeasyCentre::refund(const RefundRequest& request) {
 
 InquiryResult PayeasyCentre::inquire_charge(const std::string& payment_id) {
   // A payment that waits for its payer is settled through inquire_payer_action; this answers in the
-  // charge vocabulary for completeness (paid = captured).
+  // charge vocabulary: paid is captured, withdrawn or expired is declined (nothing was paid), and a
+  // number still waiting or reversed is no charge outcome at all: unknown, never guessed.
   const PayerActionInquiry found = inquire_payer_action(payment_id);
   InquiryResult result{.outcome = found.outcome,
                        .status = {},
@@ -73,10 +74,22 @@ InquiryResult PayeasyCentre::inquire_charge(const std::string& payment_id) {
                        .decline_code = {},
                        .amount_captured = Yen(0),
                        .message = found.message};
-  if (found.outcome == InquiryOutcome::found) {
-    result.status = found.status == PayerActionStatus::paid ? "captured" : "declined";
-    if (found.status == PayerActionStatus::paid) result.amount_captured = found.amount;
+  if (found.outcome != InquiryOutcome::found) return result;
+  switch (found.status) {
+    case PayerActionStatus::paid:
+      result.status = "captured";
+      result.amount_captured = found.amount;
+      return result;
+    case PayerActionStatus::expired:
+    case PayerActionStatus::withdrawn:
+      result.status = "declined";
+      return result;
+    case PayerActionStatus::waiting:
+    case PayerActionStatus::reversed:
+      break;
   }
+  result.outcome = InquiryOutcome::unknown;
+  result.message = "the number is not a settled charge; ask inquire_payer_action";
   return result;
 }
 
@@ -129,10 +142,8 @@ PayerActionInquiry PayeasyCentre::inquire_payer_action(const std::string& paymen
 Result<ProcessorNotice, NoticeRejection> PayeasyCentre::read_notice(
     std::string_view body, const std::vector<std::pair<std::string, std::string>>& headers,
     std::chrono::system_clock::time_point now) const {
-  auto envelope = notices::open(body, headers, notice_secret_, now);
-  if (!envelope.ok()) return fail(envelope.error());
-  return payer_orders::notice_from(std::move(envelope->id), envelope->type, envelope->data, kPeer,
-                                   "payment.paid", "payment.reversed");
+  return payer_orders::read_notice(body, headers, notice_secret_, now, kPeer, "payment.paid",
+                                   "payment.reversed");
 }
 
 }  // namespace kessai::adapters::payeasy

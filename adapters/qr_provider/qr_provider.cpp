@@ -150,11 +150,9 @@ Result<ProcessorNotice, NoticeRejection> QrProvider::read_notice(
     return fail(NoticeRejection{NoticeProblem::not_supported,
                                 "processor '" + id_.str() + "' has no notice_secret: it takes no notices"});
   }
-  auto envelope = notices::open(body, headers, notice_secret_, now);
-  if (!envelope.ok()) return fail(envelope.error());
   // A wallet payment is not reversed by a bank; refunds are ours to ask. "order.reversed" is never sent.
-  return payer_orders::notice_from(std::move(envelope->id), envelope->type, envelope->data, kOrders,
-                                   "order.paid", "order.reversed");
+  return payer_orders::read_notice(body, headers, notice_secret_, now, kOrders, "order.paid",
+                                   "order.reversed");
 }
 
 std::optional<std::string> charge_request_problem(const ChargeRequest& request) {

@@ -129,4 +129,13 @@ Result<ProcessorNotice, NoticeRejection> notice_from(std::string notice_id, std:
   return notice;
 }
 
+Result<ProcessorNotice, NoticeRejection> read_notice(
+    std::string_view body, const std::vector<std::pair<std::string, std::string>>& headers,
+    std::string_view secret, std::chrono::system_clock::time_point now, const OrderPeer& peer,
+    std::string_view paid_type, std::string_view reversed_type) {
+  auto envelope = notices::open(body, headers, secret, now);
+  if (!envelope.ok()) return fail(envelope.error());
+  return notice_from(std::move(envelope->id), envelope->type, envelope->data, peer, paid_type, reversed_type);
+}
+
 }  // namespace kessai::adapters::payer_orders

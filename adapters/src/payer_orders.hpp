@@ -4,9 +4,12 @@
 // reference, withdrawn at POST <collection>/{id}/cancel, found at GET <collection>?reference=…, and
 // notices of what the payer did. Each adapter adds its own body and names.
 
+#include <chrono>
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include <boost/json/object.hpp>
 
@@ -48,5 +51,11 @@ Result<ProcessorNotice, NoticeRejection> notice_from(std::string notice_id, std:
 // What refunds are made against: the processor's payment id ("payment") when it has one, else the
 // object's id.
 std::string refund_reference(const boost::json::object& object, std::string_view object_id);
+
+// A notice as received: its signature checked with `secret` (notices.hpp), then read by notice_from.
+Result<ProcessorNotice, NoticeRejection> read_notice(
+    std::string_view body, const std::vector<std::pair<std::string, std::string>>& headers,
+    std::string_view secret, std::chrono::system_clock::time_point now, const OrderPeer& peer,
+    std::string_view paid_type, std::string_view reversed_type);
 
 }  // namespace kessai::adapters::payer_orders
