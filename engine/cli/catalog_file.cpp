@@ -22,10 +22,13 @@ Result<std::vector<engine::CatalogEntry>, std::string> read_entries(const toml::
     const std::string where = std::string(section) + "[" + std::to_string(i) + "]";
     const toml::table* table = array->get(i)->as_table();
     if (table == nullptr) return fail(where + " must be a table");
+    const bool facility = section == "facility";
     for (const auto& [key, value] : *table) {
-      if (key.str() != id_key && key.str() != "name") {
+      const bool limit =
+          facility && (key.str() == "card_floor_limit_yen" || key.str() == "emoney_floor_limit_yen");
+      if (key.str() != id_key && key.str() != "name" && !limit) {
         return fail(where + ": unknown key '" + std::string(key.str()) + "' (known: " + std::string(id_key) +
-                    ", name)");
+                    (facility ? ", name, card_floor_limit_yen, emoney_floor_limit_yen)" : ", name)"));
       }
     }
     const std::optional<std::string> id =
@@ -37,7 +40,19 @@ Result<std::vector<engine::CatalogEntry>, std::string> read_entries(const toml::
     }
     if (!name || name->empty()) return fail(where + ".name is required");
     if (!seen.insert(*id).second) return fail(where + ": '" + *id + "' appears twice");
-    entries.push_back({*id, *name});
+    engine::CatalogEntry entry{*id, *name};
+    for (const auto& [key, field] :
+         {std::pair{"card_floor_limit_yen", &engine::CatalogEntry::card_floor_limit_yen},
+          std::pair{"emoney_floor_limit_yen", &engine::CatalogEntry::emoney_floor_limit_yen}}) {
+      if (!facility || table->get(key) == nullptr) continue;
+      const std::optional<std::int64_t> yen = table->get(key)->value<std::int64_t>();
+      if (!yen || *yen < 0 || *yen > 1'000'000) {
+        return fail(where + "." + key +
+                    " must be a whole number of yen from 0 to 1000000 (0: no offline payments)");
+      }
+      entry.*field = *yen;
+    }
+    entries.push_back(std::move(entry));
   }
   return entries;
 }

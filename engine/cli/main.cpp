@@ -11,6 +11,7 @@
 
 #include "catalog_file.hpp"
 #include "kessai/engine/pg_api_stores.hpp"
+#include "kessai/engine/pg_pos_store.hpp"
 #include "kessai/ledger/pg/journal_store.hpp"
 #include "kessai/ledger/pg/migrate.hpp"
 #include "kessai/ledger/pg/pool.hpp"
@@ -34,6 +35,12 @@ constexpr std::string_view kUsage =
     "  webhooks pending [--limit N]     webhook deliveries not delivered yet (pending or given up)\n"
     "  webhooks resend ID               send a delivery (numeric id) or every delivery of an event\n"
     "                                   (evt_...) again, now\n"
+    "  terminal register --facility ID --name NAME [--format env|tsv]\n"
+    "                                   register a POS terminal for a facility and print its id and\n"
+    "                                   secret (shown only once): KEY=value lines, or one line\n"
+    "                                   'facility<TAB>terminal<TAB>secret' with --format tsv\n"
+    "  terminal revoke TERMINAL_ID      refuse the terminal (term_...) from its next request on\n"
+    "  terminal list                    every terminal: facility, name, last request, revoked\n"
     "The database is --database-url, else KESSAI_DATABASE_URL.\n";
 
 int usage() {
@@ -172,6 +179,73 @@ int journal(pqxx::connection& connection, const std::string& reference) {
 
 }  // namespace
 
+struct TerminalArguments {
+  std::string facility;
+  std::string name;
+  bool tsv = false;
+};
+
+// Parses `terminal register` flags; prints what is wrong and returns nullopt when they do not fit.
+std::optional<TerminalArguments> parse_terminal_register(const std::vector<std::string>& args) {
+  TerminalArguments parsed;
+  for (std::size_t i = 2; i < args.size(); i += 2) {
+    if (i + 1 >= args.size()) {
+      std::fprintf(stderr, "kessai terminal register: %s needs a value\n", args[i].c_str());
+      return std::nullopt;
+    }
+    const std::string& value = args[i + 1];
+    if (args[i] == "--facility") {
+      parsed.facility = value;
+    } else if (args[i] == "--name") {
+      parsed.name = value;
+    } else if (args[i] == "--format" && (value == "env" || value == "tsv")) {
+      parsed.tsv = value == "tsv";
+    } else {
+      std::fprintf(stderr, "kessai terminal register: unexpected '%s %s'\n", args[i].c_str(), value.c_str());
+      return std::nullopt;
+    }
+  }
+  if (parsed.facility.empty() || parsed.name.empty()) {
+    std::fputs("kessai terminal register: --facility ID and --name NAME are required\n", stderr);
+    return std::nullopt;
+  }
+  return parsed;
+}
+
+int terminal_register(pqxx::connection& connection, const TerminalArguments& arguments) {
+  auto registered = kessai::engine::register_terminal(connection, arguments.facility, arguments.name);
+  if (!registered.ok()) {
+    std::fprintf(stderr, "kessai terminal register: %s\n", registered.error().c_str());
+    return 1;
+  }
+  const auto& terminal = registered.value();
+  std::fprintf(stderr,
+               "registered %s '%s' for facility %s (%s); the secret is printed once, below: install it in "
+               "the terminal\n",
+               terminal.id.c_str(), arguments.name.c_str(), terminal.facility_id.c_str(),
+               terminal.facility_name.c_str());
+  if (arguments.tsv) {
+    std::printf("%s\t%s\t%s\n", terminal.facility_id.c_str(), terminal.id.c_str(), terminal.secret.c_str());
+  } else {
+    std::printf("KESSAI_TERMINAL_ID=%s\nKESSAI_TERMINAL_SECRET=%s\nKESSAI_TERMINAL_FACILITY=%s\n",
+                terminal.id.c_str(), terminal.secret.c_str(), terminal.facility_id.c_str());
+  }
+  return 0;
+}
+
+int terminal_list(pqxx::connection& connection) {
+  std::printf("%-22s %-10s %-9s %-9s %-20s %-20s %s\n", "TERMINAL", "FACILITY", "LAST_SEQ", "LAST_TXN",
+              "LAST_SEEN", "REVOKED", "NAME");
+  for (const auto& terminal : kessai::engine::list_terminals(connection)) {
+    std::printf("%-22s %-10s %-9lld %-9lld %-20s %-20s %s\n", terminal.id.c_str(),
+                terminal.facility_id.c_str(), static_cast<long long>(terminal.highest_sequence),
+                static_cast<long long>(terminal.highest_transaction),
+                terminal.last_seen_at.empty() ? "-" : terminal.last_seen_at.c_str(),
+                terminal.revoked_at.empty() ? "-" : terminal.revoked_at.c_str(), terminal.name.c_str());
+  }
+  return 0;
+}
+
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   std::string url;
@@ -198,6 +272,11 @@ int main(int argc, char** argv) {
     apikey = parse_apikey_create(args);
     if (!apikey) return 2;
   }
+  std::optional<TerminalArguments> terminal;
+  if (args.size() >= 2 && args[0] == "terminal" && args[1] == "register") {
+    terminal = parse_terminal_register(args);
+    if (!terminal) return 2;
+  }
   if (is(4, {"webhooks", "pending", "--limit"})) {
     const auto [end, error] = std::from_chars(args[3].data(), args[3].data() + args[3].size(), pending_limit);
     if (error != std::errc{} || end != args[3].data() + args[3].size() || pending_limit == 0) return usage();
@@ -206,7 +285,8 @@ int main(int argc, char** argv) {
                      is(4, {"ledger", "journal", "--reference"}) || apikey.has_value() ||
                      is(3, {"apikey", "revoke"}) || is(2, {"apikey", "list"}) ||
                      is(2, {"webhooks", "pending"}) || is(4, {"webhooks", "pending", "--limit"}) ||
-                     is(3, {"webhooks", "resend"});
+                     is(3, {"webhooks", "resend"}) || terminal.has_value() || is(3, {"terminal", "revoke"}) ||
+                     is(2, {"terminal", "list"});
   if (!known) return usage();
   if (url.empty()) {
     std::fprintf(stderr,
@@ -243,6 +323,17 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (is(2, {"apikey", "list"})) return apikey_list(connection);
+    if (terminal) return terminal_register(connection, *terminal);
+    if (is(3, {"terminal", "revoke"})) {
+      if (!kessai::engine::revoke_terminal(connection, args[2])) {
+        std::fprintf(stderr, "kessai terminal revoke: no unrevoked terminal %s (see kessai terminal list)\n",
+                     args[2].c_str());
+        return 1;
+      }
+      std::printf("revoked %s\n", args[2].c_str());
+      return 0;
+    }
+    if (is(2, {"terminal", "list"})) return terminal_list(connection);
     if (args[0] == "webhooks" && args[1] == "pending") return webhooks_pending(connection, pending_limit);
     if (is(3, {"webhooks", "resend"})) {
       const std::size_t count = kessai::engine::resend(connection, args[2]);

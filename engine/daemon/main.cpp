@@ -16,7 +16,9 @@
 #include "kessai/engine/api.hpp"
 #include "kessai/engine/openapi.hpp"
 #include "kessai/engine/pg_api_stores.hpp"
+#include "kessai/engine/pg_pos_store.hpp"
 #include "kessai/engine/pg_store.hpp"
+#include "kessai/engine/pos_api.hpp"
 #include "kessai/ledger/pg/migrate.hpp"
 #include "kessai/runtime/http_server.hpp"
 #include "kessai/runtime/periodic_task.hpp"
@@ -139,6 +141,15 @@ int run(const Arguments& arguments) {
   engine::IdGenerator ids;
   engine::PaymentService service(store, router, clock, ids, business_day.value());
   runtime::WorkerPool workers(config.worker_threads, config.worker_queue_max);
+  engine::PgPosStore pos_store(pool);
+  engine::PosApi pos(engine::PosServices{.payments = service,
+                                         .payment_store = store,
+                                         .store = pos_store,
+                                         .router = router,
+                                         .clock = clock,
+                                         .ids = ids,
+                                         .business_day = business_day.value(),
+                                         .workers = workers});
   engine::Api api(engine::ApiServices{
       .payments = service,
       .keys = keys,
@@ -203,8 +214,13 @@ int run(const Arguments& arguments) {
   try {
     server = std::make_unique<runtime::HttpServer>(
         config.listen_host, config.listen_port, limits,
-        [&api](runtime::HttpRequest request, runtime::Responder respond) {
-          api.handle(std::move(request), std::move(respond));
+        // Terminals speak Protobuf under /pos/ (docs/pos-protocol.md); backends JSON under /v1/.
+        [&api, &pos](runtime::HttpRequest request, runtime::Responder respond) {
+          if (engine::PosApi::serves(request.path())) {
+            pos.handle(std::move(request), std::move(respond));
+          } else {
+            api.handle(std::move(request), std::move(respond));
+          }
         },
         config.io_threads);
   } catch (const std::exception& error) {

@@ -60,6 +60,17 @@ class MemoryStore final : public PaymentStore {
     REQUIRE(intents.at(id).status == IntentStatus::processing);
     intents.at(id).processor = processor;
   }
+  std::optional<PaymentIntent> find_intent_by_terminal(const std::string& terminal_id,
+                                                       std::int64_t number) override {
+    for (const auto& [id, intent] : intents) {
+      if (intent.pos && intent.pos->terminal_id == terminal_id && intent.pos->transaction_number == number)
+        return intent;
+    }
+    return std::nullopt;
+  }
+  std::optional<Refund> find_refund_by_terminal(const std::string&, std::int64_t) override {
+    return std::nullopt;
+  }
   IntentPage list_intents(const IntentFilter& filter) override {
     IntentPage page;
     for (const auto& [id, intent] : intents) {

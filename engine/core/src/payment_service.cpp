@@ -51,6 +51,13 @@ constexpr std::chrono::seconds kInquiryBackoffMax{600};
 
 }  // namespace
 
+// The business date a capture is booked on: when the payer paid, for a payment a terminal took offline
+// and forwards later; otherwise now.
+std::chrono::year_month_day PaymentService::capture_date(const PaymentIntent& intent) const {
+  if (intent.pos && intent.pos->taken_at) return business_day_.date_of(*intent.pos->taken_at);
+  return business_day_.date_of(clock_.now());
+}
+
 std::optional<ApiError> PaymentService::validate(const CreateIntentCommand& command) const {
   if (!command.amount.is_positive()) {
     return ApiError{ErrorCode::amount_invalid, "amount must be a positive whole number of yen", "amount"};
@@ -147,6 +154,9 @@ IntentOutcome PaymentService::create(const Caller& caller, const CreateIntentCom
       .idempotency_key = command.idempotency_key,
       .business_date = std::nullopt,
       .created_at = clock_.now(),
+      .brand = command.brand.empty() && command.means == Means::emoney ? command.payment_method.emoney_brand
+                                                                       : command.brand,
+      .pos = command.pos,
   };
   std::vector<adapters::Processor*> candidates;
   if (command.confirm) {
@@ -247,7 +257,7 @@ void PaymentService::record_charge_result(PaymentIntent& intent, adapters::Proce
       if (request.capture) {
         intent.status = *next_status(from, IntentEvent::processor_captured);
         intent.amount_captured = intent.amount;
-        intent.business_date = business_day_.date_of(clock_.now());
+        intent.business_date = capture_date(intent);
         journal = capture_journal_for(intent);
       } else {
         intent.status = *next_status(from, IntentEvent::processor_authorized);
@@ -334,7 +344,7 @@ IntentOutcome PaymentService::capture(const Caller& caller, const std::string& i
   const IntentStatus from = intent.status;
   intent.status = *next_status(from, IntentEvent::capture);
   intent.amount_captured = to_capture;
-  intent.business_date = business_day_.date_of(clock_.now());
+  intent.business_date = capture_date(intent);
   store_.record_transition(intent, from, capture_journal_for(intent), "captured " + format_yen(to_capture));
   return {std::move(intent), std::nullopt};
 }
@@ -407,7 +417,8 @@ RefundOutcome PaymentService::refund(const Caller& caller, const RefundCommand& 
                 .failure_message = {},
                 .idempotency_key = command.idempotency_key,
                 .business_date = std::nullopt,
-                .created_at = clock_.now()};
+                .created_at = clock_.now(),
+                .pos = command.pos};
   Yen available{0};
   const RefundReservation reservation = store_.reserve_refund(refund, available);
   if (reservation == RefundReservation::not_refundable) {
@@ -459,7 +470,12 @@ RefundOutcome PaymentService::refund(const Caller& caller, const RefundCommand& 
 
 IntentOutcome PaymentService::owned(const Caller& caller, const std::string& id) {
   std::optional<PaymentIntent> intent = store_.find_intent(id);
-  if (!intent || intent->owner != caller.api_key_id) {
+  // A terminal owns the payments its facility's terminals took; an API key those it created.
+  const bool owner =
+      intent && (caller.terminal_id.empty()
+                     ? !intent->pos && intent->owner == caller.api_key_id
+                     : intent->pos && intent->facility && caller.may_charge(intent->facility, {}));
+  if (!owner) {
     return {std::nullopt,
             ApiError{ErrorCode::payment_intent_not_found, "no payment intent '" + id + "'", "id"}};
   }
@@ -545,7 +561,7 @@ bool PaymentService::settle_found(PaymentIntent& intent, adapters::Processor& pr
   if (captured) {
     intent.status = *next_status(from, IntentEvent::processor_captured);
     intent.amount_captured = found.amount_captured.is_positive() ? found.amount_captured : intent.amount;
-    intent.business_date = business_day_.date_of(clock_.now());
+    intent.business_date = capture_date(intent);
     journal = capture_journal_for(intent);
   } else if (found.status == "authorized" && !automatic) {
     intent.status = *next_status(from, IntentEvent::processor_authorized);

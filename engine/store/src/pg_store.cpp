@@ -48,7 +48,19 @@ constexpr const char* kIntentColumns =
     " (extract(epoch from created_at) * 1000000)::bigint,"
     " (extract(epoch from payer_expires_at) * 1000000)::bigint, coalesce(payeasy_institution_number, ''),"
     " coalesce(payeasy_customer_number, ''), coalesce(payeasy_confirmation_number, ''),"
-    " coalesce(jpqr_payload, '')";
+    " coalesce(jpqr_payload, ''), coalesce(brand, ''), terminal_id, terminal_txn, taken_offline,"
+    " (extract(epoch from taken_at) * 1000000)::bigint";
+
+std::optional<PosOrigin> pos_origin_from(const pqxx::row& row, int first) {
+  if (row[first].is_null()) return std::nullopt;
+  PosOrigin origin{.terminal_id = row[first].as<std::string>(),
+                   .transaction_number = row[first + 1].as<std::int64_t>()};
+  if (first + 2 < static_cast<int>(row.size()) && !row[first + 2].is_null()) {
+    origin.offline = row[first + 2].as<bool>();
+    if (!row[first + 3].is_null()) origin.taken_at = from_epoch_micros(row[first + 3].as<std::int64_t>());
+  }
+  return origin;
+}
 
 // Set once the processor issued a number or code, or (expires_at only) while it is being asked for.
 std::optional<PayerInstructions> payer_instructions_from(const pqxx::row& row) {
@@ -84,6 +96,8 @@ PaymentIntent intent_from_row(const pqxx::row& row) {
       .business_date = row[18].is_null() ? std::nullopt : ledger::parse_date(row[18].as<std::string>()),
       .created_at = from_epoch_micros(row[19].as<std::int64_t>()),
       .payer_instructions = payer_instructions_from(row),
+      .brand = row[25].as<std::string>(),
+      .pos = pos_origin_from(row, 26),
   };
 }
 
@@ -91,7 +105,7 @@ constexpr const char* kRefundColumns =
     "id, payment_intent_id, coalesce(api_key_id, ''), amount_yen, status, coalesce(reason, ''), "
     "metadata::text,"
     " coalesce(processor_reference, ''), coalesce(failure_code, ''), coalesce(failure_message, ''),"
-    " business_date::text, (extract(epoch from created_at) * 1000000)::bigint";
+    " business_date::text, (extract(epoch from created_at) * 1000000)::bigint, terminal_id, terminal_txn";
 
 Refund refund_from_row(const pqxx::row& row) {
   return Refund{
@@ -108,6 +122,7 @@ Refund refund_from_row(const pqxx::row& row) {
       .idempotency_key = {},
       .business_date = row[10].is_null() ? std::nullopt : ledger::parse_date(row[10].as<std::string>()),
       .created_at = from_epoch_micros(row[11].as<std::int64_t>()),
+      .pos = pos_origin_from(row, 12),
   };
 }
 
@@ -115,6 +130,13 @@ Refund refund_from_row(const pqxx::row& row) {
 std::string timestamp_param(std::chrono::system_clock::time_point time) {
   return std::to_string(
       std::chrono::duration_cast<std::chrono::microseconds>(time.time_since_epoch()).count());
+}
+
+OptionalText pos_terminal(const std::optional<PosOrigin>& pos) {
+  return pos ? OptionalText(pos->terminal_id) : std::nullopt;
+}
+std::optional<std::int64_t> pos_number(const std::optional<PosOrigin>& pos) {
+  return pos ? std::optional<std::int64_t>(pos->transaction_number) : std::nullopt;
 }
 
 OptionalText payer_expires_param(const PaymentIntent& intent) {
@@ -165,17 +187,24 @@ void PgPaymentStore::insert_intent(const PaymentIntent& intent) {
           "currency,"
           " fee_code, facility_id, procedure_id, capture_method, description, metadata, processor_id, "
           "created_at,"
-          " updated_at, idempotency_key, payer_expires_at)"
+          " updated_at, idempotency_key, payer_expires_at, brand, terminal_id, terminal_txn, taken_offline,"
+          " taken_at)"
           " values ($1, $2, $3, $4, $5, $6, 'JPY', $7, $8, $9, $10, $11, $12::jsonb, $13,"
-          " to_timestamp($14::bigint / 1000000.0), now(), $15, to_timestamp($16::bigint / 1000000.0))",
+          " to_timestamp($14::bigint / 1000000.0), now(), $15, to_timestamp($16::bigint / 1000000.0),"
+          " $17, $18, $19, $20, to_timestamp($21::bigint / 1000000.0))",
           intent.id, nonempty(intent.owner), std::string(to_string(intent.status)),
           std::string(to_string(intent.means)), intent.amount.value(), intent.amount_captured.value(),
           intent.fee_code.str(), optional_text(intent.facility), optional_text(intent.procedure),
           std::string(to_string(intent.capture_method)), nonempty(intent.description), intent.metadata_json,
           optional_text(intent.processor), timestamp_param(intent.created_at),
-          nonempty(intent.idempotency_key), payer_expires_param(intent));
+          nonempty(intent.idempotency_key), payer_expires_param(intent), nonempty(intent.brand),
+          pos_terminal(intent.pos), pos_number(intent.pos), intent.pos && intent.pos->offline,
+          intent.pos && intent.pos->taken_at ? OptionalText(timestamp_param(*intent.pos->taken_at))
+                                             : std::nullopt);
     } catch (const pqxx::unique_violation&) {
-      throw ConcurrentUpdate("a request with the same Idempotency-Key created a payment intent first");
+      throw ConcurrentUpdate(intent.pos
+                                 ? "the terminal's transaction number was recorded first"
+                                 : "a request with the same Idempotency-Key created a payment intent first");
     }
     tx.exec_params(
         "insert into payment_intent_events (payment_intent_id, from_status, to_status, detail)"
@@ -245,6 +274,31 @@ std::optional<PaymentIntent> PgPaymentStore::find_intent_by_idempotency_key(cons
                        owner, key);
     if (rows.empty()) return std::nullopt;
     return intent_from_row(rows[0]);
+  });
+}
+
+std::optional<PaymentIntent> PgPaymentStore::find_intent_by_terminal(const std::string& terminal_id,
+                                                                     std::int64_t transaction_number) {
+  return with_connection(pool_, [&](pqxx::connection& connection) -> std::optional<PaymentIntent> {
+    pqxx::read_transaction tx(connection);
+    const pqxx::result rows =
+        tx.exec_params(std::string("select ") + kIntentColumns +
+                           " from payment_intents where terminal_id = $1 and terminal_txn = $2",
+                       terminal_id, transaction_number);
+    if (rows.empty()) return std::nullopt;
+    return intent_from_row(rows[0]);
+  });
+}
+
+std::optional<Refund> PgPaymentStore::find_refund_by_terminal(const std::string& terminal_id,
+                                                              std::int64_t transaction_number) {
+  return with_connection(pool_, [&](pqxx::connection& connection) -> std::optional<Refund> {
+    pqxx::read_transaction tx(connection);
+    const pqxx::result rows = tx.exec_params(std::string("select ") + kRefundColumns +
+                                                 " from refunds where terminal_id = $1 and terminal_txn = $2",
+                                             terminal_id, transaction_number);
+    if (rows.empty()) return std::nullopt;
+    return refund_from_row(rows[0]);
   });
 }
 
@@ -403,13 +457,15 @@ RefundReservation PgPaymentStore::reserve_refund(Refund& refund, Yen& available)
       tx.exec_params(
           "insert into refunds (id, payment_intent_id, api_key_id, amount_yen, status, reason, metadata, "
           "created_at,"
-          " idempotency_key)"
-          " values ($1, $2, $3, $4, 'pending', $5, $6::jsonb, to_timestamp($7::bigint / 1000000.0), $8)",
+          " idempotency_key, terminal_id, terminal_txn)"
+          " values ($1, $2, $3, $4, 'pending', $5, $6::jsonb, to_timestamp($7::bigint / 1000000.0), $8, $9,"
+          " $10)",
           refund.id, refund.payment_intent_id, nonempty(refund.owner), refund.amount.value(),
           nonempty(refund.reason), refund.metadata_json, timestamp_param(refund.created_at),
-          nonempty(refund.idempotency_key));
+          nonempty(refund.idempotency_key), pos_terminal(refund.pos), pos_number(refund.pos));
     } catch (const pqxx::unique_violation&) {
-      throw ConcurrentUpdate("a request with the same Idempotency-Key created a refund first");
+      throw ConcurrentUpdate(refund.pos ? "the terminal's transaction number was recorded first"
+                                        : "a request with the same Idempotency-Key created a refund first");
     }
     tx.commit();
     return RefundReservation::reserved;
@@ -470,9 +526,12 @@ void load_catalog(pqxx::connection& connection, const Catalog& catalog) {
   }
   for (const CatalogEntry& facility : catalog.facilities) {
     tx.exec_params(
-        "insert into facilities (id, name) values ($1, $2) on conflict (id) do update set name = "
-        "excluded.name",
-        facility.id, facility.name);
+        "insert into facilities (id, name, card_floor_limit_yen, emoney_floor_limit_yen) values ($1, $2, $3, "
+        "$4)"
+        " on conflict (id) do update set name = excluded.name, card_floor_limit_yen = "
+        "excluded.card_floor_limit_yen,"
+        " emoney_floor_limit_yen = excluded.emoney_floor_limit_yen",
+        facility.id, facility.name, facility.card_floor_limit_yen, facility.emoney_floor_limit_yen);
   }
   for (const CatalogEntry& procedure : catalog.procedures) {
     tx.exec_params(

@@ -34,6 +34,9 @@ struct Caller {
   bool scope_all = false;
   std::vector<std::string> facility_ids;
   std::vector<std::string> procedure_ids;
+  // A POS terminal ("term_…") instead of an API key: it charges for its facility (facility_ids) and may
+  // refund the payments any terminal of that facility took.
+  std::string terminal_id{};
 
   bool may_charge(const std::optional<FacilityId>& facility,
                   const std::optional<ProcedureId>& procedure) const {

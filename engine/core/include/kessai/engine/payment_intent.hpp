@@ -71,6 +71,15 @@ struct PayerInstructions {
   std::chrono::system_clock::time_point expires_at{};
 };
 
+// A payment or refund made at a facility's POS terminal: which terminal and its transaction number
+// (recorded once per terminal), and for payments taken offline when the payer paid.
+struct PosOrigin {
+  std::string terminal_id{};  // "term_…"
+  std::int64_t transaction_number = 0;
+  bool offline = false;
+  std::optional<std::chrono::system_clock::time_point> taken_at{};  // offline: when the payer paid
+};
+
 struct PaymentIntent {
   std::string id;     // "pi_…"
   std::string owner;  // the API key that created it ("key_…"); only it may see or change the intent
@@ -94,6 +103,8 @@ struct PaymentIntent {
   std::optional<std::chrono::year_month_day> business_date;  // of the capture, Asia/Tokyo
   std::chrono::system_clock::time_point created_at;
   std::optional<PayerInstructions> payer_instructions{};  // Pay-easy / merchant QR, once issued
+  std::string brand{};                                    // card brand, e-money brand or QR wallet, if known
+  std::optional<PosOrigin> pos{};                         // taken at a POS terminal
 };
 
 // Why an intent was canceled, as Stripe names the reasons. Stable numbers; never renumber.
@@ -127,6 +138,7 @@ struct Refund {
   std::string idempotency_key;
   std::optional<std::chrono::year_month_day> business_date;
   std::chrono::system_clock::time_point created_at;
+  std::optional<PosOrigin> pos{};  // made at a POS terminal
 };
 
 // Webhook events. The names are the API's; stable numbers; never renumber.

@@ -40,7 +40,9 @@ struct CreateIntentCommand {
   std::string metadata_json = "{}";
   bool confirm = false;
   PaymentMethod payment_method;
-  std::string idempotency_key;  // stored on the intent in the same transaction
+  std::string idempotency_key;     // stored on the intent in the same transaction
+  std::string brand{};             // card brand / e-money brand / QR wallet, when the caller knows it
+  std::optional<PosOrigin> pos{};  // a POS terminal's transaction; its number is recorded once
 };
 
 struct RefundCommand {
@@ -48,7 +50,8 @@ struct RefundCommand {
   std::optional<Yen> amount;  // default: all that is still refundable
   std::string reason;
   std::string metadata_json = "{}";
-  std::string idempotency_key;  // stored on the refund in the same transaction
+  std::string idempotency_key;     // stored on the refund in the same transaction
+  std::optional<PosOrigin> pos{};  // a POS terminal's transaction; its number is recorded once
 };
 
 struct IntentOutcome {
@@ -111,6 +114,7 @@ class PaymentService {
 
  private:
   std::optional<ApiError> validate(const CreateIntentCommand& command) const;
+  std::chrono::year_month_day capture_date(const PaymentIntent& intent) const;
   std::optional<ApiError> check_payable(const PaymentIntent& intent, const PaymentMethod& method,
                                         std::vector<adapters::Processor*>& candidates);
   // Loads the intent if the caller owns it; otherwise the same not-found error a stranger's id gets.

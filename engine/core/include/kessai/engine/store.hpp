@@ -99,6 +99,11 @@ class PaymentStore {
                                                                       const std::string& key) = 0;
   virtual std::optional<Refund> find_refund_by_idempotency_key(const std::string& owner,
                                                                const std::string& key) = 0;
+  // The payment / refund a POS terminal recorded under this transaction number, if any.
+  virtual std::optional<PaymentIntent> find_intent_by_terminal(const std::string& terminal_id,
+                                                               std::int64_t transaction_number) = 0;
+  virtual std::optional<Refund> find_refund_by_terminal(const std::string& terminal_id,
+                                                        std::int64_t transaction_number) = 0;
   virtual IntentPage list_intents(const IntentFilter& filter) = 0;
   // Intents still processing whose last change is older than min_age and whose next inquiry is due.
   virtual std::vector<PaymentIntent> due_for_inquiry(std::chrono::milliseconds min_age,

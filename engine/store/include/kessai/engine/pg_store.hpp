@@ -24,6 +24,10 @@ class PgPaymentStore final : public PaymentStore {
                                                               const std::string& key) override;
   std::optional<Refund> find_refund_by_idempotency_key(const std::string& owner,
                                                        const std::string& key) override;
+  std::optional<PaymentIntent> find_intent_by_terminal(const std::string& terminal_id,
+                                                       std::int64_t transaction_number) override;
+  std::optional<Refund> find_refund_by_terminal(const std::string& terminal_id,
+                                                std::int64_t transaction_number) override;
   IntentPage list_intents(const IntentFilter& filter) override;
   std::vector<PaymentIntent> due_for_inquiry(std::chrono::milliseconds min_age, std::size_t limit) override;
   void postpone_inquiry(const std::string& id, std::chrono::seconds base, std::chrono::seconds max) override;
@@ -41,6 +45,9 @@ class PgPaymentStore final : public PaymentStore {
 struct CatalogEntry {
   std::string id;
   std::string name;
+  // Facilities only: the most one payment taken offline at its POS terminals may be, per means (0: none).
+  std::int64_t card_floor_limit_yen = 0;
+  std::int64_t emoney_floor_limit_yen = 0;
 };
 
 struct Catalog {
