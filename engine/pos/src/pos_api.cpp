@@ -14,7 +14,7 @@
 #include "kessai/pos/v1/terminal.pb.h"
 #include "kessai/runtime/crypto.hpp"
 #include "kessai/runtime/log.hpp"
-#include "pos_text.hpp"
+#include "kessai/engine/pos_text.hpp"
 
 namespace kessai::engine {
 

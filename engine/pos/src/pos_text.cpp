@@ -1,4 +1,4 @@
-#include "pos_text.hpp"
+#include "kessai/engine/pos_text.hpp"
 
 #include <array>
 #include <utility>
