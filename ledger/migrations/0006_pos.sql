@@ -23,6 +23,8 @@ create index pos_terminals_facility on pos_terminals (facility_id);
 
 -- A payment from a terminal: which terminal, its transaction number (recorded once), whether it was taken
 -- offline and when the payer paid. brand: the card brand, e-money brand or QR wallet, when known.
+-- An attempt that failed because the processor could not be reached charged nothing: it leaves the unique
+-- index, so sending the transaction again (an offline upload retried later) makes a new attempt.
 alter table payment_intents
   add column brand              text check (brand ~ '^[a-z_]{1,32}$'),
   add column terminal_id        text references pos_terminals (id),
@@ -31,7 +33,7 @@ alter table payment_intents
   add column taken_at           timestamptz,
   add constraint payment_intents_terminal_txn check ((terminal_id is null) = (terminal_txn is null));
 create unique index payment_intents_terminal_txn_unique on payment_intents (terminal_id, terminal_txn)
-  where terminal_id is not null;
+  where terminal_id is not null and coalesce(failure_code, '') <> 'processor_unavailable';
 create index payment_intents_terminal_date on payment_intents (terminal_id, business_date)
   where terminal_id is not null;
 

@@ -445,6 +445,38 @@ TEST_CASE("POS: offline payments are recorded exactly once however the batch is 
   CHECK(terminal_intents(stack, terminal) == 8);
 }
 
+TEST_CASE("POS: an upload the processor could not take is tried again when it is sent again") {
+  Stack stack;
+  Terminal terminal = register_terminal(stack, "FAC001");
+  stack.simulator->stop();  // the card acquirer is down
+  const pb::OfflineBatch batch = batch_of({offline_payment(1, 800, pb::MEANS_CARD, local_now())});
+  const auto first = call<pb::OfflineBatchReply>(stack, terminal, "/pos/v1/offline_batches", batch);
+  REQUIRE(first.results_size() == 1);
+  CHECK(first.results(0).status() == pb::FAILED);
+  CHECK(first.results(0).decline_code() == "processor_unavailable");
+  CHECK_FALSE(first.results(0).duplicate());
+  // Sent again: a new attempt, not the failed record; still nothing charged and nothing posted.
+  const auto second = call<pb::OfflineBatchReply>(stack, terminal, "/pos/v1/offline_batches", batch);
+  CHECK(second.results(0).status() == pb::FAILED);
+  CHECK_FALSE(second.results(0).duplicate());
+  CHECK(second.results(0).payment_id() != first.results(0).payment_id());
+  CHECK(stack.count("select count(*) from payment_intents where terminal_txn = 1 and status = 'failed'") ==
+        2);
+  CHECK(stack.count("select count(*) from journal_entries") == 0);
+  // Online, a failed attempt stands: the resend answers it.
+  const auto failed = call<pb::PaymentReply>(stack, terminal, "/pos/v1/payments", card_payment(2, 500));
+  CHECK(failed.status() == pb::FAILED);
+  const auto asked = call<pb::PaymentReply>(stack, terminal, "/pos/v1/payments", card_payment(2, 500));
+  CHECK(asked.duplicate());
+  CHECK(asked.payment_id() == failed.payment_id());
+  auto online = card_payment(3, 500);
+  online.set_means(pb::MEANS_EMONEY);
+  online.set_brand("waon");
+  online.mutable_emoney()->set_idm("0102030405060708");
+  CHECK(call<pb::PaymentReply>(stack, terminal, "/pos/v1/payments", online).status() == pb::APPROVED);
+  CHECK(call<pb::PaymentReply>(stack, terminal, "/pos/v1/payments", online).duplicate());
+}
+
 TEST_CASE("POS: the day close answers match, or the differences per means and brand") {
   Stack stack;
   Terminal terminal = register_terminal(stack, "FAC001");

@@ -9,12 +9,12 @@
 #include <map>
 #include <tuple>
 
+#include "kessai/engine/pos_text.hpp"
 #include "kessai/ledger/journal.hpp"
 #include "kessai/pos/v1/payments.pb.h"
 #include "kessai/pos/v1/terminal.pb.h"
 #include "kessai/runtime/crypto.hpp"
 #include "kessai/runtime/log.hpp"
-#include "kessai/engine/pos_text.hpp"
 
 namespace kessai::engine {
 
@@ -226,6 +226,13 @@ std::optional<FieldProblem> read_payer(const Payment& payment, Means means, Paym
     method.emoney_idm = payment.emoney().idm();
   }
   return std::nullopt;
+}
+
+// An offline payment's attempt that charged nothing because the processor could not be reached: the payer
+// paid the terminal already, so uploading it again tries again (the number's unique index leaves such
+// attempts out).
+bool unsent_attempt(const PaymentIntent& intent) {
+  return intent.status == IntentStatus::failed && intent.failure_code == "processor_unavailable";
 }
 
 bool same_payment(const PaymentIntent& intent, Yen amount, Means means, const std::string& brand,
@@ -487,8 +494,10 @@ HttpResponse Handler::payment(const pb::PaymentRequest& request) {
                ? payment_reply(existing, true)
                : reused(number);
   };
-  if (auto existing = s_.payment_store.find_intent_by_terminal(terminal_id(), number))
-    return replay(*existing);
+  const std::optional<PaymentIntent> existing =
+      s_.payment_store.find_intent_by_terminal(terminal_id(), number);
+  // Online, the payer is at the counter: a failed attempt stands, and a new try is a new transaction.
+  if (existing) return replay(*existing);
   if (number_taken_otherwise(number, true)) return reused(number);
 
   CreateIntentCommand command{
@@ -512,8 +521,7 @@ HttpResponse Handler::payment(const pb::PaymentRequest& request) {
     outcome = s_.payments.create(session_.caller, command);
   } catch (const ConcurrentUpdate&) {
     // The same transaction sent twice at once: the first one recorded it.
-    if (auto existing = s_.payment_store.find_intent_by_terminal(terminal_id(), number))
-      return replay(*existing);
+    if (auto first = s_.payment_store.find_intent_by_terminal(terminal_id(), number)) return replay(*first);
     throw;
   }
   if (!outcome.intent) return service_error(*outcome.error);
@@ -660,8 +668,13 @@ void Handler::offline_one(const pb::OfflinePayment& payment, pb::OfflineResult& 
                          " was recorded for another payment");
     }
   };
-  if (auto existing = s_.payment_store.find_intent_by_terminal(terminal_id(), number))
-    return replay(*existing);
+  const std::optional<PaymentIntent> existing =
+      s_.payment_store.find_intent_by_terminal(terminal_id(), number);
+  const bool retry =
+      existing && unsent_attempt(*existing) && means &&
+      same_payment(*existing, Yen(payment.amount_yen()), *means, payment.brand(), payment.fee_code());
+  if (existing && !retry) return replay(*existing);
+  if (retry) log::info("pos_retry_unsent", {{"terminal", terminal_id()}, {"transaction_number", number}});
   if (auto refused = s_.store.find_refused(terminal_id(), number)) {
     duplicate = true;
     result.set_duplicate(true);
@@ -731,8 +744,7 @@ void Handler::offline_one(const pb::OfflinePayment& payment, pb::OfflineResult& 
   try {
     outcome = s_.payments.create(session_.caller, command);
   } catch (const ConcurrentUpdate&) {
-    if (auto existing = s_.payment_store.find_intent_by_terminal(terminal_id(), number))
-      return replay(*existing);
+    if (auto first = s_.payment_store.find_intent_by_terminal(terminal_id(), number)) return replay(*first);
     throw;
   }
   if (!outcome.intent) {

@@ -283,7 +283,10 @@ std::optional<PaymentIntent> PgPaymentStore::find_intent_by_terminal(const std::
     pqxx::read_transaction tx(connection);
     const pqxx::result rows =
         tx.exec_params(std::string("select ") + kIntentColumns +
-                           " from payment_intents where terminal_id = $1 and terminal_txn = $2",
+                           " from payment_intents where terminal_id = $1 and terminal_txn = $2"
+                           // The live attempt first; else the last that failed unsent.
+                           " order by coalesce(failure_code, '') = 'processor_unavailable', created_at desc"
+                           " limit 1",
                        terminal_id, transaction_number);
     if (rows.empty()) return std::nullopt;
     return intent_from_row(rows[0]);

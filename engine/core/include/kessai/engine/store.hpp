@@ -99,7 +99,9 @@ class PaymentStore {
                                                                       const std::string& key) = 0;
   virtual std::optional<Refund> find_refund_by_idempotency_key(const std::string& owner,
                                                                const std::string& key) = 0;
-  // The payment / refund a POS terminal recorded under this transaction number, if any.
+  // The payment / refund a POS terminal recorded under this transaction number, if any. For payments, the
+  // attempt that stands; else the last attempt that failed because the processor could not be reached
+  // (nothing charged: a new attempt may be made under the same number).
   virtual std::optional<PaymentIntent> find_intent_by_terminal(const std::string& terminal_id,
                                                                std::int64_t transaction_number) = 0;
   virtual std::optional<Refund> find_refund_by_terminal(const std::string& terminal_id,
