@@ -9,6 +9,7 @@
 #include "emoney_centre/emoney_centre_main.hpp"
 #include "kessai/runtime/http_server.hpp"
 #include "notifier.hpp"
+#include "pos/pos_fleet_main.hpp"
 #include "qr_provider/qr_provider_main.hpp"
 #include "settlement_file.hpp"
 #include "sim_options.hpp"
@@ -144,7 +145,14 @@ constexpr std::string_view kUsage =
     "                   merchant-presented JPQR orders paid by POST /sim/scan, with signed notices\n"
     "  payeasy-centre   a Pay-easy (MPN) centre: numbers issued with a deadline, paid by POST /sim/pay,\n"
     "                   reversed by POST /sim/reverse, with signed notices; needs --callback-secret\n"
-    "options:\n"
+    "  pos              a fleet of POS terminals paying through kessaid over the POS protocol (a client,\n"
+    "                   not a server; its own options: kessai-sim pos --help):\n"
+    "                   kessai-sim pos --kessai-url http://127.0.0.1:PORT --credentials FILE\n"
+    "                     --facilities N --terminals M [--payments K] [--state-dir DIR] [--seed S]\n"
+    "                     [--mix card=40,emoney=40,qr=20] [--fee-codes F001,F003] [--drop-rate R]\n"
+    "                     [--offline-payments P] [--lost-reply-rate R] [--duplicate-upload-rate R]\n"
+    "                     [--partial-upload-rate R] [--refund-rate R] [--decline-rate R] [--report FILE]\n"
+    "options of the processor simulators:\n"
     "  --listen HOST:PORT    default 127.0.0.1:0 (a free port)\n"
     "  --port-file FILE      write the bound port there once listening\n"
     "  --state-dir DIR       where the simulator keeps its records (default var/sim)\n"
@@ -192,6 +200,15 @@ int main(int argc, char** argv) {
     return argc < 2 ? 2 : 0;
   }
   const std::string simulator = argv[1];
+  // The terminal fleet is a client with options of its own.
+  if (simulator == "pos") {
+    try {
+      return kessai::sim::pos::run_pos_fleet({argv + 2, argv + argc});
+    } catch (const std::exception& error) {
+      std::fprintf(stderr, "kessai-sim pos: %s\n", error.what());
+      return 1;
+    }
+  }
   kessai::sim::SimOptions options;
   if (auto error = kessai::sim::parse_sim_options({argv + 2, argv + argc}, options)) {
     std::fprintf(stderr, "kessai-sim: %s\n%s", error->c_str(), kUsage.data());
