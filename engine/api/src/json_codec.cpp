@@ -30,7 +30,6 @@ constexpr std::array<std::string_view, 3> kPaymentMethodFields{"card_token", "em
 constexpr std::size_t kQrCodeDigitsMin = 18;
 constexpr std::size_t kQrCodeDigitsMax = 20;
 constexpr std::array<std::string_view, 2> kEmoneyFields{"brand", "idm"};
-constexpr std::array<std::string_view, 5> kEmoneyBrands{"transit_ic", "id", "quicpay", "waon", "nanaco"};
 constexpr std::size_t kIdmHexDigits = 16;
 
 ApiError invalid(std::string param, std::string detail) {
@@ -239,7 +238,7 @@ Result<std::pair<std::string, std::string>, ApiError> emoney_member(const json::
     error.param = "payment_method.emoney." + error.param;
     return fail(error);
   }
-  if (std::find(kEmoneyBrands.begin(), kEmoneyBrands.end(), *brand.value()) == kEmoneyBrands.end()) {
+  if (!is_known_brand(Means::emoney, *brand.value())) {
     return fail(
         invalid("payment_method.emoney.brand", "brand must be transit_ic, id, quicpay, waon or nanaco"));
   }

@@ -1,5 +1,6 @@
 #include "kessai/engine/payment_intent.hpp"
 
+#include <algorithm>
 #include <array>
 #include <utility>
 
@@ -167,6 +168,36 @@ std::string_view to_string(Means means) {
 }
 std::optional<Means> parse_means(std::string_view text) {
   return find_by_name(kMeans, text);
+}
+
+std::span<const std::string_view> brands_of(Means means) {
+  static constexpr std::array<std::string_view, 5> kCard{"visa", "mastercard", "jcb", "amex", "diners"};
+  static constexpr std::array<std::string_view, 5> kEmoney{"transit_ic", "id", "quicpay", "waon", "nanaco"};
+  static constexpr std::array<std::string_view, 4> kQr{"paypay", "d_barai", "au_pay", "rakuten_pay"};
+  switch (means) {
+    case Means::card:
+      return kCard;
+    case Means::emoney:
+      return kEmoney;
+    case Means::qr:
+      return kQr;
+    default:
+      return {};
+  }
+}
+
+bool is_known_brand(Means means, std::string_view brand) {
+  const auto brands = brands_of(means);
+  return std::find(brands.begin(), brands.end(), brand) != brands.end();
+}
+
+std::string brand_list(Means means) {
+  std::string list;
+  for (const std::string_view brand : brands_of(means)) {
+    if (!list.empty()) list += ", ";
+    list += brand;
+  }
+  return list;
 }
 std::string_view to_string(IntentStatus status) {
   return name_of(kStatuses, status);

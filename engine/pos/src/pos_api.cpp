@@ -158,32 +158,6 @@ pb::Means wire_means(Means means) {
   }
 }
 
-bool brand_known(Means means, std::string_view brand) {
-  static constexpr std::array<std::string_view, 5> kCard{"visa", "mastercard", "jcb", "amex", "diners"};
-  static constexpr std::array<std::string_view, 5> kEmoney{"transit_ic", "id", "quicpay", "waon", "nanaco"};
-  static constexpr std::array<std::string_view, 4> kQr{"paypay", "d_barai", "au_pay", "rakuten_pay"};
-  const auto in = [brand](const auto& names) { return std::ranges::find(names, brand) != names.end(); };
-  return means == Means::card ? in(kCard) : means == Means::emoney ? in(kEmoney) : in(kQr);
-}
-
-std::string brands_of(Means means) {
-  return means == Means::card     ? "visa, mastercard, jcb, amex, diners"
-         : means == Means::emoney ? "transit_ic, id, quicpay, waon, nanaco"
-                                  : "paypay, d_barai, au_pay, rakuten_pay";
-}
-
-std::string format_utc(std::chrono::system_clock::time_point time) {
-  const auto seconds = std::chrono::floor<std::chrono::seconds>(time);
-  const auto day = std::chrono::floor<std::chrono::days>(seconds);
-  const std::chrono::hh_mm_ss clock{seconds - day};
-  char text[32];
-  std::snprintf(text, sizeof text, "%sT%02d:%02d:%02dZ",
-                ledger::format_date(std::chrono::year_month_day{day}).c_str(),
-                static_cast<int>(clock.hours().count()), static_cast<int>(clock.minutes().count()),
-                static_cast<int>(clock.seconds().count()));
-  return text;
-}
-
 std::string date_text(const std::optional<std::chrono::year_month_day>& date) {
   return date ? ledger::format_date(*date) : std::string();
 }
@@ -200,8 +174,8 @@ struct PayerData {
 };
 
 std::optional<FieldProblem> check_brand(Means means, const std::string& brand) {
-  if (!brand_known(means, brand)) {
-    return FieldProblem{"brand", "brand '" + brand + "' is not one of " + brands_of(means) + " for " +
+  if (!is_known_brand(means, brand)) {
+    return FieldProblem{"brand", "brand '" + brand + "' is not one of " + brand_list(means) + " for " +
                                      std::string(to_string(means))};
   }
   return std::nullopt;

@@ -45,6 +45,10 @@ enum class IntentEvent : std::uint8_t {
 
 std::string_view to_string(Means means);
 std::optional<Means> parse_means(std::string_view text);
+// The brands kessai knows for a means: card brands, e-money brands, QR wallets (none for Pay-easy).
+std::span<const std::string_view> brands_of(Means means);
+bool is_known_brand(Means means, std::string_view brand);
+std::string brand_list(Means means);  // "transit_ic, id, quicpay, waon, nanaco", for error messages
 std::string_view to_string(IntentStatus status);
 std::optional<IntentStatus> parse_status(std::string_view text);
 std::string_view to_string(CaptureMethod method);
