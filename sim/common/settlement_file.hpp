@@ -1,8 +1,8 @@
 #pragma once
 // The pieces every simulator's settlement file (精算ファイル) is made of, whatever its layout: CSV fields
-// and CRLF lines, the UTF-8 byte order mark, Shift_JIS text, the processor's fee on an amount, the
-// business date and local time of a record in Asia/Tokyo, the --mdr-bp option, and writing the file all
-// or nothing. Pure except write_file_atomically.
+// and CRLF lines, the UTF-8 byte order mark, the processor's fee on an amount, the business date and
+// local time of a record in Asia/Tokyo, the --mdr-bp option, and writing the file all or nothing. Pure
+// except write_file_atomically.
 
 #include <chrono>
 #include <cstdint>
@@ -34,14 +34,8 @@ std::string csv_line(const std::vector<std::string>& fields);
 // The UTF-8 byte order mark, which Excel needs to open a UTF-8 CSV as UTF-8.
 constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
 
-// UTF-8 text as Shift_JIS in its Windows form (CP932, also called Windows-31J): what "Shift_JIS" means
-// in Japanese business files, with the NEC and IBM extensions and 〜 as Windows maps it. Fails, naming
-// the character and its byte offset, on text that is not UTF-8 or has no Shift_JIS form (an emoji,
-// most non-Japanese scripts); nothing is ever dropped or replaced.
-Result<std::string, std::string> utf8_to_shift_jis(std::string_view utf8);
-
-// Shift_JIS (CP932) back to UTF-8: what a reader of the file does.
-Result<std::string, std::string> shift_jis_to_utf8(std::string_view shift_jis);
+// Shift_JIS (CP932) text is kessai::runtime's (kessai/runtime/shift_jis.hpp, library kessai_jp):
+// utf8_to_shift_jis and shift_jis_to_utf8.
 
 // --- Fees ----------------------------------------------------------------------------------------
 
