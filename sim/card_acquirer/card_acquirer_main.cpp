@@ -312,10 +312,7 @@ class CardAcquirerSim {
 
   // The control endpoint: no latency, and no faults (serve_simulator exempts /sim/).
   runtime::HttpResponse settle(const std::string& body) const {
-    return answer_settlement(body, settlement_directory(options_), [this](std::chrono::year_month_day date) {
-      const auto [charges, refunds] = book_.records();
-      return card_settlement_file(charges, refunds, date, mdr_bp_);
-    });
+    return answer_settlement(body, settlement_directory(options_), card_settlement_layout(book_, mdr_bp_));
   }
 
   void simulate_latency() const {

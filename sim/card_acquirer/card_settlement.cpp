@@ -66,24 +66,49 @@ std::string card_settlement_file_name(std::chrono::year_month_day date) {
   return format_date(date, "card_settlement_%Y%m%d.csv");
 }
 
-Result<SettlementFile, std::string> card_settlement_file(const std::vector<Charge>& charges,
-                                                         const std::vector<Refund>& refunds,
-                                                         std::chrono::year_month_day date, int mdr_bp) {
-  auto lines = settlement_lines(sales_of(charges, mdr_bp), refunds_of(refunds), date,
-                                FeeOnRefund::returned_proportionally);
-  if (!lines) return fail(lines.error());
-  const auto totals = settlement_totals(lines.value());
+Result<std::vector<SettlementLine>, std::string> card_settlement_lines(const std::vector<Charge>& charges,
+                                                                       const std::vector<Refund>& refunds,
+                                                                       std::chrono::year_month_day date,
+                                                                       int mdr_bp) {
+  return settlement_lines(sales_of(charges, mdr_bp), refunds_of(refunds), date,
+                          FeeOnRefund::returned_proportionally);
+}
+
+Result<SettlementFile, std::string> card_settlement_file(std::chrono::year_month_day date,
+                                                         const std::vector<SettlementLine>& lines) {
+  const auto totals = settlement_totals(lines);
   if (!totals) return fail(totals.error());
   SettlementFile file;
   file.name = card_settlement_file_name(date);
   file.content = csv_line(card_settlement_header());
-  for (const SettlementLine& line : lines.value()) file.content += data_line(line);
-  file.content += csv_line({std::string(kTrailerRecord), std::to_string(lines->size()),
-                            std::to_string(totals->amount_yen), std::to_string(totals->fee_yen),
-                            std::to_string(totals->net_yen)});
-  file.lines = lines->size();
+  for (const SettlementLine& line : lines) file.content += data_line(line);
+  file.content +=
+      csv_line({std::string(kTrailerRecord), std::to_string(lines.size()), std::to_string(totals->amount_yen),
+                std::to_string(totals->fee_yen), std::to_string(totals->net_yen)});
+  file.lines = lines.size();
   file.totals = totals.value();
   return file;
+}
+
+Result<SettlementFile, std::string> card_settlement_file(const std::vector<Charge>& charges,
+                                                         const std::vector<Refund>& refunds,
+                                                         std::chrono::year_month_day date, int mdr_bp) {
+  auto lines = card_settlement_lines(charges, refunds, date, mdr_bp);
+  if (!lines) return fail(lines.error());
+  return card_settlement_file(date, lines.value());
+}
+
+SettlementLayout card_settlement_layout(const AcquirerBook& book, int mdr_bp) {
+  SettlementLayout layout;
+  layout.file_name = &card_settlement_file_name;
+  layout.lines = [&book, mdr_bp](std::chrono::year_month_day date) {
+    const auto [charges, refunds] = book.records();
+    return card_settlement_lines(charges, refunds, date, mdr_bp);
+  };
+  layout.write = [](std::chrono::year_month_day date, const std::vector<SettlementLine>& lines) {
+    return card_settlement_file(date, lines);
+  };
+  return layout;
 }
 
 }  // namespace kessai::sim

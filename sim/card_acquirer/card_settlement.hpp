@@ -28,10 +28,23 @@ const std::vector<std::string>& card_settlement_header();
 // "card_settlement_YYYYMMDD.csv".
 std::string card_settlement_file_name(std::chrono::year_month_day date);
 
-// The file of a business date from the acquirer's charges and refunds (AcquirerBook::records()).
+// The lines of a business date from the acquirer's charges and refunds (AcquirerBook::records()).
 // Authorizations never captured, voided and declined charges are not settled.
+Result<std::vector<SettlementLine>, std::string> card_settlement_lines(const std::vector<Charge>& charges,
+                                                                       const std::vector<Refund>& refunds,
+                                                                       std::chrono::year_month_day date,
+                                                                       int mdr_bp);
+
+// The file of a business date holding exactly `lines`, its trailer their count and totals.
+Result<SettlementFile, std::string> card_settlement_file(std::chrono::year_month_day date,
+                                                         const std::vector<SettlementLine>& lines);
+
+// The file of a business date from the acquirer's charges and refunds: the two above.
 Result<SettlementFile, std::string> card_settlement_file(const std::vector<Charge>& charges,
                                                          const std::vector<Refund>& refunds,
                                                          std::chrono::year_month_day date, int mdr_bp);
+
+// POST /sim/settlement's layout over the book's records as they are at each request.
+SettlementLayout card_settlement_layout(const AcquirerBook& book, int mdr_bp);
 
 }  // namespace kessai::sim

@@ -28,10 +28,9 @@
 
 namespace kessai::sim {
 
-// A business date's settlement file made from the book's records (the simulator's settlement_file).
+// The simulator's settlement layout over the book's records (its settlement_layout).
 template <class Book>
-using BookSettlement =
-    std::function<Result<SettlementFile, std::string>(const Book&, std::chrono::year_month_day)>;
+using BookSettlement = std::function<SettlementLayout(const Book&)>;
 
 template <class Book, class Front>
 class InstantSimulator {
@@ -62,8 +61,7 @@ class InstantSimulator {
   // settlement control endpoint, which the fault plan does not touch either.
   runtime::HttpResponse handle(const runtime::HttpRequest& request) {
     if (request.method == "POST" && request.path() == kSettlementPath) {
-      return answer_settlement(request.body, settlement_directory(options_),
-                               [this](std::chrono::year_month_day date) { return settle_(book_, date); });
+      return answer_settlement(request.body, settlement_directory(options_), settle_(book_));
     }
     if (request.method == "POST" && options_.latency_ms > 0) {
       std::this_thread::sleep_for(std::chrono::milliseconds(options_.latency_ms));

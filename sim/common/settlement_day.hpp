@@ -2,19 +2,22 @@
 // A business day's settlement, the same for every simulator whatever its file looks like: which sales
 // and refunds a day holds, the fee on each, the day's totals, and the control endpoint that writes the
 // file. Each simulator hands over its paid records as SaleRecord / RefundRecord and lays the lines out
-// in its own CSV (card_settlement, emoney_settlement, qr_settlement). Pure except answer_settlement,
-// which writes the file.
+// in its own layout (card_settlement, emoney_settlement, qr_settlement, payeasy_settlement). Between the
+// two steps the endpoint may inject discrepancies into the lines (settlement_inject.hpp). Pure except
+// answer_settlement, which writes the file and the late lines it holds back.
 //
-//   POST /sim/settlement {"date": "YYYY-MM-DD"}  the file of that business date (Asia/Tokyo, 00:00–24:00
+//   POST /sim/settlement {"date": "YYYY-MM-DD", "inject": {...}, "seed": S}
+//                                               the file of that business date (Asia/Tokyo, 00:00–24:00
 //                                               JST), written into the settlement directory → 201
 //                                               {"path", "file", "date", "lines", "amount_total",
-//                                               "fee_total", "net_total"}
+//                                               "fee_total", "net_total", "injected": [...]}
 
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -69,6 +72,8 @@ struct SettlementLine {
   std::string detail;
   std::int64_t amount_yen = 0;  // > 0
   std::int64_t fee_yen = 0;     // charged on a sale, given back on a refund; 0 ≤ fee ≤ amount
+  std::string sale_id;          // the sale's transaction_id: a sale's own, a refund's its sale's
+  int mdr_bp = 0;               // the sale's contracted rate (a refund's is its sale's); 0 for a flat fee
 };
 
 std::int64_t signed_amount_yen(const SettlementLine& line);
@@ -102,18 +107,46 @@ struct SettlementFile {
   SettlementTotals totals = {};
 };
 
-// Makes the file of a business date from the simulator's records as they are now.
-using SettlementMaker = std::function<Result<SettlementFile, std::string>(std::chrono::year_month_day)>;
+// The fee a processor charges on a sale line of `amount_yen` (not the line's own amount: a discrepancy may
+// change it); nullopt on overflow.
+using SaleFee =
+    std::function<std::optional<std::int64_t>(const SettlementLine& sale, std::int64_t amount_yen)>;
+
+// fee_yen(amount, the line's mdr_bp): the fee of every processor that charges a rate.
+std::optional<std::int64_t> fee_at_line_rate(const SettlementLine& sale, std::int64_t amount_yen);
+
+// A simulator's day file in two steps, its lines and their layout, so that discrepancies can be injected
+// between them whatever the layout.
+struct SettlementLayout {
+  // "card_settlement_20240401.csv": the file of a business date.
+  std::function<std::string(std::chrono::year_month_day)> file_name;
+  // The date's lines from the simulator's records as they are now (settlement_lines), in file order.
+  std::function<Result<std::vector<SettlementLine>, std::string>(std::chrono::year_month_day)> lines;
+  // The file holding exactly `lines`, in that order; its counts and totals are theirs.
+  std::function<Result<SettlementFile, std::string>(std::chrono::year_month_day,
+                                                    const std::vector<SettlementLine>& lines)>
+      write;
+  SaleFee sale_fee_yen = fee_at_line_rate;
+  // The `detail` of a sale that never happened, drawn from `draw` (Pay-easy: a customer number no number
+  // of the centre has). Unset: the detail of the line whose merchant it takes.
+  std::function<std::string(std::uint64_t draw)> unknown_detail;
+};
 
 // Where the files go: --settlement-dir, or <state-dir>/settlement.
 std::filesystem::path settlement_directory(const SimOptions& options);
 
-// POST /sim/settlement with `body`: the date read, the file made and written atomically into `directory`
-// (the same date again replaces the file with the same name; the same records give the same bytes).
-// 201 with the file's summary; 400 invalid_request for a body that is not {"date": "YYYY-MM-DD"} with a
-// date that exists; 500 settlement_failed when the file cannot be made or written. Logged
-// "settlement_written".
+// Where the late lines wait for the next date's file, in the settlement directory: one JSON object per
+// line (settlement_inject.hpp's held_line_json), rewritten whole when it changes.
+constexpr std::string_view kHeldLinesFile = "held_lines.jsonl";
+
+// POST /sim/settlement with `body` (parse_settlement_request): the date's lines made, the lines held back
+// from the day before for this file added, the discrepancies asked for injected, and the file written
+// atomically into `directory` (the same date again replaces the file with the same name; the same
+// records, injections and seed give the same bytes). Lines injected `late` are kept in kHeldLinesFile for
+// the next date's file, replacing those this date held before. 201 with the file's summary and
+// "injected"; 400 invalid_request for a body parse_settlement_request refuses; 500 settlement_failed
+// when the file cannot be made or written. Logged "settlement_written".
 runtime::HttpResponse answer_settlement(const std::string& body, const std::filesystem::path& directory,
-                                        const SettlementMaker& make);
+                                        const SettlementLayout& layout);
 
 }  // namespace kessai::sim

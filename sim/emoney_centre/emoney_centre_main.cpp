@@ -20,9 +20,8 @@ int run_emoney_centre(const SimOptions& options) {
   if (!mdr) throw std::invalid_argument(mdr.error());
   return run_instant_simulator<emoney::CentreBook, emoney::CentreFront>(
       options, "kessai-sim emoney-centre", &emoney::load_journals,
-      [mdr = std::move(mdr).value()](const emoney::CentreBook& book, std::chrono::year_month_day date) {
-        const auto [payments, refunds] = book.records();
-        return emoney::settlement_file(payments, refunds, date, mdr);
+      [mdr = std::move(mdr).value()](const emoney::CentreBook& book) {
+        return emoney::settlement_layout(book, mdr);
       });
 }
 

@@ -3,6 +3,8 @@
 #include <set>
 #include <utility>
 
+#include "kessai/runtime/shift_jis.hpp"
+
 namespace kessai::sim::emoney {
 
 namespace {
@@ -89,28 +91,53 @@ std::string settlement_file_name(std::chrono::year_month_day date) {
   return format_date(date, "emoney_%Y%m%d.csv");
 }
 
-Result<SettlementFile, std::string> settlement_file(const std::vector<Payment>& payments,
-                                                    const std::vector<Refund>& refunds,
-                                                    std::chrono::year_month_day date, const MdrTable& mdr) {
+Result<std::vector<SettlementLine>, std::string> settlement_lines(const std::vector<Payment>& payments,
+                                                                  const std::vector<Refund>& refunds,
+                                                                  std::chrono::year_month_day date,
+                                                                  const MdrTable& mdr) {
   std::set<std::string> postpaid;
   auto sales = sales_of(payments, mdr, postpaid);
   if (!sales) return fail(sales.error());
-  auto lines = settlement_lines(sales.value(), refunds_of(refunds, postpaid), date, FeeOnRefund::kept);
-  if (!lines) return fail(lines.error());
-  const auto totals = settlement_totals(lines.value());
+  return sim::settlement_lines(sales.value(), refunds_of(refunds, postpaid), date, FeeOnRefund::kept);
+}
+
+Result<SettlementFile, std::string> settlement_file(std::chrono::year_month_day date,
+                                                    const std::vector<SettlementLine>& lines) {
+  const auto totals = settlement_totals(lines);
   if (!totals) return fail(totals.error());
   std::string text = csv_line(settlement_header());
-  for (const SettlementLine& line : lines.value()) text += data_line(line);
-  text += csv_line({std::string(kTotal), std::to_string(lines->size()), std::to_string(totals->amount_yen),
+  for (const SettlementLine& line : lines) text += data_line(line);
+  text += csv_line({std::string(kTotal), std::to_string(lines.size()), std::to_string(totals->amount_yen),
                     std::to_string(totals->fee_yen), std::to_string(totals->net_yen)});
   SettlementFile file;
   file.name = settlement_file_name(date);
-  auto encoded = utf8_to_shift_jis(text);
+  auto encoded = runtime::utf8_to_shift_jis(text);
   if (!encoded) return fail(file.name + ": " + encoded.error());
   file.content = std::move(encoded).value();
-  file.lines = lines->size();
+  file.lines = lines.size();
   file.totals = totals.value();
   return file;
+}
+
+Result<SettlementFile, std::string> settlement_file(const std::vector<Payment>& payments,
+                                                    const std::vector<Refund>& refunds,
+                                                    std::chrono::year_month_day date, const MdrTable& mdr) {
+  auto lines = settlement_lines(payments, refunds, date, mdr);
+  if (!lines) return fail(lines.error());
+  return settlement_file(date, lines.value());
+}
+
+SettlementLayout settlement_layout(const CentreBook& book, MdrTable mdr) {
+  SettlementLayout layout;
+  layout.file_name = &settlement_file_name;
+  layout.lines = [&book, mdr = std::move(mdr)](std::chrono::year_month_day date) {
+    const auto [payments, refunds] = book.records();
+    return settlement_lines(payments, refunds, date, mdr);
+  };
+  layout.write = [](std::chrono::year_month_day date, const std::vector<SettlementLine>& lines) {
+    return settlement_file(date, lines);
+  };
+  return layout;
 }
 
 }  // namespace kessai::sim::emoney

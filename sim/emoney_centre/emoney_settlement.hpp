@@ -37,10 +37,24 @@ const std::vector<std::string>& settlement_header();
 // "emoney_YYYYMMDD.csv".
 std::string settlement_file_name(std::chrono::year_month_day date);
 
-// The file of a business date from the centre's payments and refunds (CentreBook::records()). Declined
-// payments are not settled. Fails when a text field (a merchant code) has no Shift_JIS form.
+// The lines of a business date from the centre's payments and refunds (CentreBook::records()).
+// Declined payments are not settled; nor are refunds of iD and QUICPay payments (their issuer's).
+Result<std::vector<SettlementLine>, std::string> settlement_lines(const std::vector<Payment>& payments,
+                                                                  const std::vector<Refund>& refunds,
+                                                                  std::chrono::year_month_day date,
+                                                                  const MdrTable& mdr);
+
+// The file of a business date holding exactly `lines`, its total line their count and totals. Fails when
+// a text field (a merchant code) has no Shift_JIS form.
+Result<SettlementFile, std::string> settlement_file(std::chrono::year_month_day date,
+                                                    const std::vector<SettlementLine>& lines);
+
+// The file of a business date from the centre's payments and refunds: the two above.
 Result<SettlementFile, std::string> settlement_file(const std::vector<Payment>& payments,
                                                     const std::vector<Refund>& refunds,
                                                     std::chrono::year_month_day date, const MdrTable& mdr);
+
+// POST /sim/settlement's layout over the book's records as they are at each request.
+SettlementLayout settlement_layout(const CentreBook& book, MdrTable mdr);
 
 }  // namespace kessai::sim::emoney

@@ -281,10 +281,8 @@ runtime::HttpResponse CentreFront::reverse(const std::string& body) {
 }
 
 runtime::HttpResponse CentreFront::settle(const std::string& body) const {
-  // book_.all() copies the numbers under the book's lock: the file sees them as they were at one moment.
-  return answer_settlement(body, settlement_.directory, [this](std::chrono::year_month_day date) {
-    return settlement_file(book_.all(), book_.institution_number(), date, settlement_.fee_per_payment_yen);
-  });
+  return answer_settlement(body, settlement_.directory,
+                           settlement_layout(book_, settlement_.fee_per_payment_yen));
 }
 
 void CentreFront::expire_due() {

@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cstdio>
 #include <optional>
 #include <tuple>
 #include <utility>
 
+#include "kessai/runtime/shift_jis.hpp"
 #include "settlement_file.hpp"
 
 namespace kessai::sim::payeasy {
@@ -72,7 +74,7 @@ class FixedRecord {
                std::to_string(control - utf8.begin());
       return *this;
     }
-    auto encoded = utf8_to_shift_jis(utf8);
+    auto encoded = runtime::utf8_to_shift_jis(utf8);
     if (!encoded) {
       error_ = owner_ + ": " + std::string(field) + " '" + std::string(utf8) + "': " + encoded.error();
     } else if (encoded->size() > width) {
@@ -101,65 +103,51 @@ class FixedRecord {
   std::optional<std::string> error_;
 };
 
-// One data record to be: the number, paid (収納) or reversed (取消) at `at`, with its fee.
-struct Entry {
-  chrono::sys_seconds at{};
-  SettlementKind kind = SettlementKind::sale;
-  const Number* number = nullptr;
-  std::int64_t fee_yen = 0;
-};
-
-// The numbers paid or reversed on the date, in the order of the file: by time, a payment before a
-// reversal in the same second, then by the number's id.
-std::vector<Entry> entries_of(const std::vector<Number>& numbers, chrono::year_month_day date,
-                              std::int64_t fee_per_payment_yen) {
-  std::vector<Entry> entries;
-  const auto on_date = [date](std::int64_t unix_seconds) {
-    return tokyo_date_of(chrono::sys_seconds(chrono::seconds(unix_seconds))) == date;
-  };
-  for (const Number& number : numbers) {
-    const bool paid = number.status == "paid" || number.status == "reversed";
-    // The centre never takes more than the payment: a payment below the flat fee nets 0.
-    const std::int64_t fee_yen = std::clamp<std::int64_t>(number.amount_yen, 0, fee_per_payment_yen);
-    if (paid && number.paid_at_s && on_date(*number.paid_at_s)) {
-      entries.push_back(Entry{chrono::sys_seconds(chrono::seconds(*number.paid_at_s)), SettlementKind::sale,
-                              &number, fee_yen});
-    }
-    if (number.status == "reversed" && number.reversed_at_s && on_date(*number.reversed_at_s)) {
-      entries.push_back(Entry{chrono::sys_seconds(chrono::seconds(*number.reversed_at_s)),
-                              SettlementKind::refund, &number, fee_yen});
-    }
-  }
-  std::ranges::sort(entries, [](const Entry& a, const Entry& b) {
-    return std::tie(a.at, a.kind, a.number->id) < std::tie(b.at, b.kind, b.number->id);
-  });
-  return entries;
+// A line's detail: the number's お客様番号 and 確認番号 with a space between, what the data record prints of
+// the payer's number besides its id and reference.
+std::string payer_detail(const Number& number) {
+  return number.customer_number + " " + number.confirmation_number;
 }
 
-SettlementLine line_of(const Entry& entry) {
-  const Number& number = *entry.number;
-  return SettlementLine{
-      entry.at,      entry.kind,    number.id,         number.reference, number.institution_number,
-      std::string(), std::string(), number.amount_yen, entry.fee_yen};
+std::pair<std::string_view, std::string_view> split_payer_detail(std::string_view detail) {
+  const std::size_t space = detail.find(' ');
+  if (space == std::string_view::npos) return {detail, std::string_view()};
+  return {detail.substr(0, space), detail.substr(space + 1)};
 }
 
-Result<std::string, std::string> data_record(const Entry& entry) {
-  const Number& number = *entry.number;
-  const std::string at = format_tokyo(entry.at, "%Y%m%d%H%M%S");
+Result<std::string, std::string> data_record(const SettlementLine& line) {
+  const std::string at = format_tokyo(line.transacted_at, "%Y%m%d%H%M%S");
   // A year before 1000 (a journal edited by hand) would make fewer digits: a date the field cannot hold.
-  if (at.size() != kDateTimeDigits) return fail(number.id + ": 収納日時 " + at + " is not a four-digit year");
-  return FixedRecord(number.id, kDataRecord)
-      .digits("区分", entry.kind == SettlementKind::sale ? kPaymentKind : kReversalKind, 1)
-      .digits("収納機関番号 institution_number", number.institution_number, kInstitutionNumberDigits)
-      .digits("お客様番号 customer_number", number.customer_number, kCustomerNumberDigits)
-      .digits("確認番号 confirmation_number", number.confirmation_number, kConfirmationNumberDigits)
+  if (at.size() != kDateTimeDigits) {
+    return fail(line.transaction_id + ": 収納日時 " + at + " is not a four-digit year");
+  }
+  const auto [customer_number, confirmation_number] = split_payer_detail(line.detail);
+  return FixedRecord(line.transaction_id, kDataRecord)
+      .digits("区分", line.kind == SettlementKind::sale ? kPaymentKind : kReversalKind, 1)
+      .digits("収納機関番号 institution_number", line.merchant, kInstitutionNumberDigits)
+      .digits("お客様番号 customer_number", customer_number, kCustomerNumberDigits)
+      .digits("確認番号 confirmation_number", confirmation_number, kConfirmationNumberDigits)
       .digits("収納日時", at, kDateTimeDigits)
-      .number("金額 amount", number.amount_yen, kAmountDigits)
-      .number("手数料 fee", entry.fee_yen, kFeeDigits)
-      .number("差引金額 net", number.amount_yen - entry.fee_yen, kAmountDigits)
-      .text("センター番号 id", number.id, kNumberIdBytes)
-      .text("加盟店参照番号 reference", number.reference, kReferenceBytes)
+      .number("金額 amount", line.amount_yen, kAmountDigits)
+      .number("手数料 fee", line.fee_yen, kFeeDigits)
+      .number("差引金額 net", line.amount_yen - line.fee_yen, kAmountDigits)
+      .text("センター番号 id", line.transaction_id, kNumberIdBytes)
+      .text("加盟店参照番号 reference", line.reference, kReferenceBytes)
       .finish();
+}
+
+// A 20-digit customer number no number of the centre has (the sequence part is 0, and the centre numbers
+// from 1) and a confirmation number, for a payment that never happened.
+std::string unknown_payer_detail(std::uint64_t draw) {
+  constexpr std::uint64_t kDrawnSpan = 1'000'000'000'000;  // the 12 drawn digits
+  constexpr std::uint64_t kConfirmationSpan = 1'000'000;   // 6 digits
+  char digits[32];
+  std::snprintf(digits, sizeof digits, "%012llu0000000", static_cast<unsigned long long>(draw % kDrawnSpan));
+  std::string customer_number = digits;
+  customer_number += luhn_check_digit(customer_number);
+  std::snprintf(digits, sizeof digits, "%06llu",
+                static_cast<unsigned long long>(draw / kDrawnSpan % kConfirmationSpan));
+  return customer_number + " " + digits;
 }
 
 // The trailer's figures: per kind, the count and amount total; the payments' fee total.
@@ -184,11 +172,40 @@ std::string settlement_file_name(chrono::year_month_day date) {
   return format_date(date, "payeasy_kakuho_%Y%m%d.dat");
 }
 
-Result<SettlementFile, std::string> settlement_file(const std::vector<Number>& numbers,
+std::vector<SettlementLine> settlement_lines(const std::vector<Number>& numbers, chrono::year_month_day date,
+                                             std::int64_t fee_per_payment_yen) {
+  std::vector<SettlementLine> lines;
+  const auto on_date = [date](std::int64_t unix_seconds) {
+    return tokyo_date_of(chrono::sys_seconds(chrono::seconds(unix_seconds))) == date;
+  };
+  const auto line_of = [&lines](const Number& number, std::int64_t at_s, SettlementKind kind,
+                                std::int64_t fee_yen) {
+    lines.push_back(SettlementLine{chrono::sys_seconds(chrono::seconds(at_s)), kind, number.id,
+                                   number.reference, number.institution_number, std::string(),
+                                   payer_detail(number), number.amount_yen, fee_yen, number.id, 0});
+  };
+  for (const Number& number : numbers) {
+    const bool paid = number.status == "paid" || number.status == "reversed";
+    // The centre never takes more than the payment: a payment below the flat fee nets 0.
+    const std::int64_t fee_yen = std::clamp<std::int64_t>(number.amount_yen, 0, fee_per_payment_yen);
+    if (paid && number.paid_at_s && on_date(*number.paid_at_s)) {
+      line_of(number, *number.paid_at_s, SettlementKind::sale, fee_yen);
+    }
+    if (number.status == "reversed" && number.reversed_at_s && on_date(*number.reversed_at_s)) {
+      line_of(number, *number.reversed_at_s, SettlementKind::refund, fee_yen);
+    }
+  }
+  // The order of the file: by time, a payment before a reversal in the same second, then by the id.
+  std::ranges::sort(lines, [](const SettlementLine& a, const SettlementLine& b) {
+    return std::tie(a.transacted_at, a.kind, a.transaction_id) <
+           std::tie(b.transacted_at, b.kind, b.transaction_id);
+  });
+  return lines;
+}
+
+Result<SettlementFile, std::string> settlement_file(const std::vector<SettlementLine>& lines,
                                                     std::string_view institution_number,
-                                                    chrono::year_month_day date,
-                                                    std::int64_t fee_per_payment_yen) {
-  assert(fee_per_payment_yen >= 0 && fee_per_payment_yen <= kFeePerPaymentYenMax);
+                                                    chrono::year_month_day date) {
   SettlementFile file;
   file.name = settlement_file_name(date);
   const auto failed = [&file](const std::string& error) { return fail(file.name + ": " + error); };
@@ -200,15 +217,13 @@ Result<SettlementFile, std::string> settlement_file(const std::vector<Number>& n
   if (!header) return failed(header.error());
   file.content = std::move(header).value();
 
-  std::vector<SettlementLine> lines;
   std::vector<SettlementLine> payments;
   std::vector<SettlementLine> reversals;
-  for (const Entry& entry : entries_of(numbers, date, fee_per_payment_yen)) {
-    auto record = data_record(entry);
+  for (const SettlementLine& line : lines) {
+    auto record = data_record(line);
     if (!record) return failed(record.error());
     file.content += record.value();
-    lines.push_back(line_of(entry));
-    (entry.kind == SettlementKind::sale ? payments : reversals).push_back(lines.back());
+    (line.kind == SettlementKind::sale ? payments : reversals).push_back(line);
   }
   auto trailer = trailer_record(payments, reversals);
   if (!trailer) return failed(trailer.error());
@@ -220,6 +235,35 @@ Result<SettlementFile, std::string> settlement_file(const std::vector<Number>& n
   file.lines = lines.size();
   file.totals = totals.value();
   return file;
+}
+
+Result<SettlementFile, std::string> settlement_file(const std::vector<Number>& numbers,
+                                                    std::string_view institution_number,
+                                                    chrono::year_month_day date,
+                                                    std::int64_t fee_per_payment_yen) {
+  assert(fee_per_payment_yen >= 0 && fee_per_payment_yen <= kFeePerPaymentYenMax);
+  return settlement_file(settlement_lines(numbers, date, fee_per_payment_yen), institution_number, date);
+}
+
+SettlementLayout settlement_layout(const CentreBook& book, std::int64_t fee_per_payment_yen) {
+  assert(fee_per_payment_yen >= 0 && fee_per_payment_yen <= kFeePerPaymentYenMax);
+  SettlementLayout layout;
+  layout.file_name = &settlement_file_name;
+  // book.all() copies the numbers under the book's lock: the file sees them as they were at one moment.
+  layout.lines = [&book, fee_per_payment_yen](
+                     chrono::year_month_day date) -> Result<std::vector<SettlementLine>, std::string> {
+    return settlement_lines(book.all(), date, fee_per_payment_yen);
+  };
+  layout.write = [&book](chrono::year_month_day date, const std::vector<SettlementLine>& lines) {
+    return settlement_file(lines, book.institution_number(), date);
+  };
+  // A flat fee per payment, at most its amount, whatever the amount.
+  layout.sale_fee_yen = [fee_per_payment_yen](const SettlementLine&,
+                                              std::int64_t amount_yen) -> std::optional<std::int64_t> {
+    return std::clamp<std::int64_t>(amount_yen, 0, fee_per_payment_yen);
+  };
+  layout.unknown_detail = &unknown_payer_detail;
+  return layout;
 }
 
 }  // namespace kessai::sim::payeasy

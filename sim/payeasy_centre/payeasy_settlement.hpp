@@ -57,13 +57,29 @@ struct SettlementTerms {
 // "payeasy_kakuho_YYYYMMDD.dat".
 std::string settlement_file_name(std::chrono::year_month_day date);
 
-// The file of a business date from the centre's numbers (CentreBook::all()); institution_number is the
-// centre's own, for the header; fee_per_payment_yen 0..kFeePerPaymentYenMax (--fee-yen). Fails, naming
-// the number and the field, on a value that does not fit its field (a reference longer than
-// kReferenceBytes) or text with no Shift_JIS form or with a control character.
+// The lines of a business date from the centre's numbers (CentreBook::all()), in file order; a line's
+// merchant is the number's 収納機関番号 and its detail the number's お客様番号 and 確認番号, a space between.
+// fee_per_payment_yen 0..kFeePerPaymentYenMax (--fee-yen).
+std::vector<SettlementLine> settlement_lines(const std::vector<Number>& numbers,
+                                             std::chrono::year_month_day date,
+                                             std::int64_t fee_per_payment_yen);
+
+// The file of a business date holding exactly `lines`, its trailer their counts and totals;
+// institution_number is the centre's own, for the header. Fails, naming the number and the field, on a
+// value that does not fit its field (a reference longer than kReferenceBytes) or text with no Shift_JIS
+// form or with a control character.
+Result<SettlementFile, std::string> settlement_file(const std::vector<SettlementLine>& lines,
+                                                    std::string_view institution_number,
+                                                    std::chrono::year_month_day date);
+
+// The file of a business date from the centre's numbers: the two above.
 Result<SettlementFile, std::string> settlement_file(const std::vector<Number>& numbers,
                                                     std::string_view institution_number,
                                                     std::chrono::year_month_day date,
                                                     std::int64_t fee_per_payment_yen);
+
+// POST /sim/settlement's layout over the book's numbers as they are at each request: the flat fee on a
+// sale of any amount, and for a payment that never happened a customer number the centre never issued.
+SettlementLayout settlement_layout(const CentreBook& book, std::int64_t fee_per_payment_yen);
 
 }  // namespace kessai::sim::payeasy

@@ -68,10 +68,8 @@ int run_qr_provider(const SimOptions& options) {
   InstantSimulator<qr_provider::ProviderBook, qr_provider::ProviderFront> sim(
       options, &qr_provider::load_journals,
       // Customer-presented payments' settlement file (qr_settlement.hpp).
-      [mdr = std::move(mdr).value()](const qr_provider::ProviderBook& book,
-                                     std::chrono::year_month_day date) {
-        const auto [payments, refunds] = book.records();
-        return qr_provider::settlement_file(payments, refunds, date, mdr);
+      [mdr = std::move(mdr).value()](const qr_provider::ProviderBook& book) {
+        return qr_provider::settlement_layout(book, mdr);
       });
   OrderDesk orders(options, sim.front());
   const qr_provider::OrderFront::PassOn provider = [&sim](const runtime::HttpRequest& request) {

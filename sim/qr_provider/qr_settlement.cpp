@@ -92,23 +92,48 @@ std::string settlement_file_name(std::chrono::year_month_day date) {
   return format_date(date, "qr_settlement_%Y%m%d.csv");
 }
 
-Result<SettlementFile, std::string> settlement_file(const std::vector<Payment>& payments,
-                                                    const std::vector<Refund>& refunds,
-                                                    std::chrono::year_month_day date, const MdrTable& mdr) {
+Result<std::vector<SettlementLine>, std::string> settlement_lines(const std::vector<Payment>& payments,
+                                                                  const std::vector<Refund>& refunds,
+                                                                  std::chrono::year_month_day date,
+                                                                  const MdrTable& mdr) {
   auto sales = sales_of(payments, mdr);
   if (!sales) return fail(sales.error());
-  auto lines =
-      settlement_lines(sales.value(), refunds_of(refunds), date, FeeOnRefund::returned_proportionally);
-  if (!lines) return fail(lines.error());
-  const auto totals = settlement_totals(lines.value());
+  return sim::settlement_lines(sales.value(), refunds_of(refunds), date,
+                               FeeOnRefund::returned_proportionally);
+}
+
+Result<SettlementFile, std::string> settlement_file(std::chrono::year_month_day date,
+                                                    const std::vector<SettlementLine>& lines) {
+  const auto totals = settlement_totals(lines);
   if (!totals) return fail(totals.error());
   SettlementFile file;
   file.name = settlement_file_name(date);
   file.content = std::string(kUtf8Bom) + csv_line(settlement_header());
-  for (const SettlementLine& line : lines.value()) file.content += data_line(line);
-  file.lines = lines->size();
+  for (const SettlementLine& line : lines) file.content += data_line(line);
+  file.lines = lines.size();
   file.totals = totals.value();
   return file;
+}
+
+Result<SettlementFile, std::string> settlement_file(const std::vector<Payment>& payments,
+                                                    const std::vector<Refund>& refunds,
+                                                    std::chrono::year_month_day date, const MdrTable& mdr) {
+  auto lines = settlement_lines(payments, refunds, date, mdr);
+  if (!lines) return fail(lines.error());
+  return settlement_file(date, lines.value());
+}
+
+SettlementLayout settlement_layout(const ProviderBook& book, MdrTable mdr) {
+  SettlementLayout layout;
+  layout.file_name = &settlement_file_name;
+  layout.lines = [&book, mdr = std::move(mdr)](std::chrono::year_month_day date) {
+    const auto [payments, refunds] = book.records();
+    return settlement_lines(payments, refunds, date, mdr);
+  };
+  layout.write = [](std::chrono::year_month_day date, const std::vector<SettlementLine>& lines) {
+    return settlement_file(date, lines);
+  };
+  return layout;
 }
 
 }  // namespace kessai::sim::qr_provider

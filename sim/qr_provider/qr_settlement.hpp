@@ -41,10 +41,23 @@ const std::vector<std::string>& settlement_header();
 // "qr_settlement_YYYYMMDD.csv".
 std::string settlement_file_name(std::chrono::year_month_day date);
 
-// The file of a business date from the provider's payments and refunds (ProviderBook::records()).
+// The lines of a business date from the provider's payments and refunds (ProviderBook::records()).
 // Declined payments are not settled.
+Result<std::vector<SettlementLine>, std::string> settlement_lines(const std::vector<Payment>& payments,
+                                                                  const std::vector<Refund>& refunds,
+                                                                  std::chrono::year_month_day date,
+                                                                  const MdrTable& mdr);
+
+// The file of a business date holding exactly `lines` (it has no trailer: the count is its lines).
+Result<SettlementFile, std::string> settlement_file(std::chrono::year_month_day date,
+                                                    const std::vector<SettlementLine>& lines);
+
+// The file of a business date from the provider's payments and refunds: the two above.
 Result<SettlementFile, std::string> settlement_file(const std::vector<Payment>& payments,
                                                     const std::vector<Refund>& refunds,
                                                     std::chrono::year_month_day date, const MdrTable& mdr);
+
+// POST /sim/settlement's layout over the book's records as they are at each request.
+SettlementLayout settlement_layout(const ProviderBook& book, MdrTable mdr);
 
 }  // namespace kessai::sim::qr_provider

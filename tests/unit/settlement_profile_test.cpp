@@ -24,6 +24,7 @@
 
 #include "emoney_book.hpp"
 #include "emoney_settlement.hpp"
+#include "kessai/runtime/shift_jis.hpp"
 #include "payeasy_book.hpp"
 #include "payeasy_settlement.hpp"
 #include "qr_book.hpp"
@@ -154,8 +155,8 @@ std::string decoded(const toml::table& profile, const std::string& content) {
   const std::string encoding = text_at(profile, "encoding");
   if (encoding == "shift_jis") {
     // A Shift_JIS file is not UTF-8 (its header is Japanese), and it is read as CP932.
-    CHECK_FALSE(sim::shift_jis_to_utf8(body).value() == body);
-    return sim::shift_jis_to_utf8(body).value();
+    CHECK_FALSE(runtime::shift_jis_to_utf8(body).value() == body);
+    return runtime::shift_jis_to_utf8(body).value();
   }
   CHECK(encoding == "utf-8");
   return body;
@@ -362,7 +363,7 @@ std::vector<testing::LineFields> csv_data_lines(const toml::table& profile, cons
 std::string field_text(const toml::table& profile, std::string_view record, ByteRange range) {
   std::string bytes(record.substr(range.first, range.length));
   if (text_at(profile, "encoding") == "shift_jis") {
-    const auto utf8 = sim::shift_jis_to_utf8(bytes);
+    const auto utf8 = runtime::shift_jis_to_utf8(bytes);
     REQUIRE(utf8);  // a field never cuts a character in two
     bytes = utf8.value();
   }

@@ -10,13 +10,16 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <string>
+#include <vector>
 
 #include <boost/json.hpp>
 
 #include "emoney_book.hpp"
 #include "emoney_settlement.hpp"
+#include "kessai/runtime/shift_jis.hpp"
 #include "qr_book.hpp"
 #include "qr_settlement.hpp"
 #include "settlement_day.hpp"
@@ -48,6 +51,20 @@ struct TemporaryDirectory {
   ~TemporaryDirectory() { std::filesystem::remove_all(path); }
   std::filesystem::path path;
 };
+
+// A file made whole, with no lines to inject into: the endpoint's own behaviour.
+using WholeFile = std::function<Result<sim::SettlementFile, std::string>(chrono::year_month_day)>;
+
+sim::SettlementLayout whole_file(WholeFile make) {
+  sim::SettlementLayout layout;
+  layout.file_name = [](chrono::year_month_day) { return std::string("test_20240401.csv"); };
+  layout.lines = [](chrono::year_month_day) -> Result<std::vector<sim::SettlementLine>, std::string> {
+    return std::vector<sim::SettlementLine>{};
+  };
+  layout.write = [make = std::move(make)](chrono::year_month_day date,
+                                          const std::vector<sim::SettlementLine>&) { return make(date); };
+  return layout;
+}
 
 sim::SettlementFile small_file(const std::string& content) {
   sim::SettlementFile file;
@@ -110,31 +127,31 @@ TEST_CASE("the e-money header survives a round trip through Shift_JIS", "[settle
   std::string header;
   for (const std::string& name : sim::emoney::settlement_header()) header += name + ",";
   header += "交通系IC,売上,取消(返金),合計";
-  const auto encoded = sim::utf8_to_shift_jis(header);
+  const auto encoded = runtime::utf8_to_shift_jis(header);
   REQUIRE(encoded);
   // 利用日 in Shift_JIS: 利 97 98, 用 97 70, 日 93 FA; two bytes a kanji, one an ASCII character.
   CHECK(encoded->substr(0, 6) == "\x97\x98\x97\x70\x93\xFA");
   CHECK(encoded->size() < header.size());
-  const auto decoded = sim::shift_jis_to_utf8(encoded.value());
+  const auto decoded = runtime::shift_jis_to_utf8(encoded.value());
   REQUIRE(decoded);
   CHECK(decoded.value() == header);
   // Half-width kana, as bank files use them: one byte each, three in UTF-8.
-  CHECK(sim::utf8_to_shift_jis("ｶﾅ").value() == "\xB6\xC5");
-  CHECK(sim::shift_jis_to_utf8("\xB6\xC5").value() == "ｶﾅ");
+  CHECK(runtime::utf8_to_shift_jis("ｶﾅ").value() == "\xB6\xC5");
+  CHECK(runtime::shift_jis_to_utf8("\xB6\xC5").value() == "ｶﾅ");
 }
 
 TEST_CASE("text with no Shift_JIS form fails, naming the character and where it is", "[settlement]") {
-  const auto emoji = sim::utf8_to_shift_jis("FAC😀1");
+  const auto emoji = runtime::utf8_to_shift_jis("FAC😀1");
   REQUIRE_FALSE(emoji);
   CHECK(emoji.error() == "'😀' at byte 3 has no Shift_JIS form");
-  const auto hangul = sim::utf8_to_shift_jis("한");
+  const auto hangul = runtime::utf8_to_shift_jis("한");
   REQUIRE_FALSE(hangul);
   CHECK(hangul.error().find("at byte 0 has no Shift_JIS form") != std::string::npos);
-  const auto broken = sim::utf8_to_shift_jis("ab\xFF");
+  const auto broken = runtime::utf8_to_shift_jis("ab\xFF");
   REQUIRE_FALSE(broken);
   CHECK(broken.error() == "byte 0xFF at byte 2 has no Shift_JIS form");
-  CHECK_FALSE(sim::utf8_to_shift_jis("\xE6\x97"));  // cut inside 日
-  CHECK(sim::utf8_to_shift_jis("").value().empty());
+  CHECK_FALSE(runtime::utf8_to_shift_jis("\xE6\x97"));  // cut inside 日
+  CHECK(runtime::utf8_to_shift_jis("").value().empty());
 }
 
 TEST_CASE("a UTC instant's business date and time are Japan's, 00:00 to 24:00 JST", "[settlement]") {
@@ -220,12 +237,11 @@ TEST_CASE("a settlement file is written whole under its name; no part file stays
 TEST_CASE("POST /sim/settlement writes the day's file and answers its summary", "[settlement]") {
   TemporaryDirectory dir("settlement-endpoint");
   chrono::year_month_day asked{};
-  const sim::SettlementMaker make =
-      [&](chrono::year_month_day date) -> Result<sim::SettlementFile, std::string> {
+  const WholeFile make = [&](chrono::year_month_day date) -> Result<sim::SettlementFile, std::string> {
     asked = date;
     return small_file("header\r\n");
   };
-  const auto response = sim::answer_settlement(R"({"date": "2024-04-01"})", dir.path, make);
+  const auto response = sim::answer_settlement(R"({"date": "2024-04-01"})", dir.path, whole_file(make));
   CHECK(response.status == 201);
   CHECK(asked == kApril1);
   const auto body = boost::json::parse(response.body).as_object();
@@ -239,7 +255,7 @@ TEST_CASE("POST /sim/settlement writes the day's file and answers its summary", 
   CHECK(read_file(dir.path / "test_20240401.csv") == "header\r\n");
 
   // The same date again: the same name, the same bytes.
-  CHECK(sim::answer_settlement(R"({"date": "2024-04-01"})", dir.path, make).status == 201);
+  CHECK(sim::answer_settlement(R"({"date": "2024-04-01"})", dir.path, whole_file(make)).status == 201);
   CHECK(read_file(dir.path / "test_20240401.csv") == "header\r\n");
   CHECK(std::distance(std::filesystem::directory_iterator(dir.path), std::filesystem::directory_iterator()) ==
         1);
@@ -249,25 +265,24 @@ TEST_CASE("POST /sim/settlement refuses a body without a real date; a file it ca
           "[settlement]") {
   TemporaryDirectory dir("settlement-refused");
   bool made = false;
-  const sim::SettlementMaker make = [&](chrono::year_month_day) -> Result<sim::SettlementFile, std::string> {
+  const WholeFile make = [&](chrono::year_month_day) -> Result<sim::SettlementFile, std::string> {
     made = true;
     return small_file("x");
   };
   for (const char* body :
        {"", "[]", "{}", R"({"date": 20240401})", R"({"date": "20240401"})", R"({"date": "2024-02-30"})",
         R"({"date": "2024-04-01T00:00:00Z"})", "{\"date\": "}) {
-    const auto response = sim::answer_settlement(body, dir.path, make);
+    const auto response = sim::answer_settlement(body, dir.path, whole_file(make));
     CHECK(response.status == 400);
     CHECK(boost::json::parse(response.body).at("error") == "invalid_request");
   }
   CHECK_FALSE(made);
   CHECK_FALSE(std::filesystem::exists(dir.path));
 
-  const sim::SettlementMaker failing =
-      [](chrono::year_month_day) -> Result<sim::SettlementFile, std::string> {
+  const WholeFile failing = [](chrono::year_month_day) -> Result<sim::SettlementFile, std::string> {
     return fail(std::string("em_000001 has an unreadable time stamp 't'"));
   };
-  const auto response = sim::answer_settlement(R"({"date": "2024-04-01"})", dir.path, failing);
+  const auto response = sim::answer_settlement(R"({"date": "2024-04-01"})", dir.path, whole_file(failing));
   CHECK(response.status == 500);
   const auto body = boost::json::parse(response.body).as_object();
   CHECK(body.at("error") == "settlement_failed");
@@ -303,8 +318,8 @@ TEST_CASE("the e-money centre's day file: Shift_JIS, Japanese columns, the fee k
       "2024/04/01,11:00:00,em_000003,pi_e3,FAC002,QUICPay,売上,500,16,484\r\n"
       "2024/04/01,12:15:00,emr_000001,re_e1,FAC001,交通系IC,取消(返金),400,0,400\r\n"
       "合計,3,1100,35,1065\r\n";
-  CHECK(file->content == sim::utf8_to_shift_jis(expected).value());
-  CHECK(sim::shift_jis_to_utf8(file->content).value() == expected);
+  CHECK(file->content == runtime::utf8_to_shift_jis(expected).value());
+  CHECK(runtime::shift_jis_to_utf8(file->content).value() == expected);
   CHECK(file->lines == 3);
   CHECK(file->totals.amount_yen == 1100);
   CHECK(file->totals.fee_yen == 35);
@@ -313,7 +328,7 @@ TEST_CASE("the e-money centre's day file: Shift_JIS, Japanese columns, the fee k
   const auto before =
       sim::emoney::settlement_file(payments, refunds, kMarch31, sim::emoney::default_mdr_table());
   REQUIRE(before);
-  CHECK(sim::shift_jis_to_utf8(before->content).value() ==
+  CHECK(runtime::shift_jis_to_utf8(before->content).value() ==
         "利用日,利用時刻,センター取引番号,加盟店取引番号,加盟店コード,ブランド,区分,金額,手数料,差引金額\r\n"
         "2024/03/31,23:59:59,em_000001,pi_e1,FAC001,交通系IC,売上,1000,19,981\r\n"
         "合計,1,1000,19,981\r\n");
