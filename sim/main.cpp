@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "bank/bank_main.hpp"
 #include "emoney_centre/emoney_centre_main.hpp"
 #include "kessai/runtime/http_server.hpp"
 #include "notifier.hpp"
@@ -152,6 +153,13 @@ constexpr std::string_view kUsage =
     "                     [--mix card=40,emoney=40,qr=20] [--fee-codes F001,F003] [--drop-rate R]\n"
     "                     [--offline-payments P] [--lost-reply-rate R] [--duplicate-upload-rate R]\n"
     "                     [--partial-upload-rate R] [--refund-rate R] [--decline-rate R] [--report FILE]\n"
+    "  bank             the city's receiving bank for a business date (a one-shot command; its own\n"
+    "                   options: kessai-sim bank --help): asks each processor for its settlement file,\n"
+    "                   pays the net totals in on the next bank business day and writes the Zengin\n"
+    "                   statement (zengin03_YYYYMMDD.dat) and a truth file:\n"
+    "                   kessai-sim bank --date YYYY-MM-DD --processor NAME=URL [...] --out DIR\n"
+    "                     --truth FILE [--inject missing=N,...] [--deposit-short N]\n"
+    "                     [--deposit-missing N] [--seed S] [--state-dir DIR]\n"
     "options of the processor simulators:\n"
     "  --listen HOST:PORT    default 127.0.0.1:0 (a free port)\n"
     "  --port-file FILE      write the bound port there once listening\n"
@@ -159,7 +167,10 @@ constexpr std::string_view kUsage =
     "  --seed N              random seed, for exact replays (default 1)\n"
     "  --decline-rate R      share of otherwise good payments declined, 0..1 (default 0)\n"
     "  --latency-ms N        delay before every answer (default 0)\n"
-    "settlement files, written by POST /sim/settlement {\"date\": \"YYYY-MM-DD\"} (Asia/Tokyo):\n"
+    "settlement files, written by POST /sim/settlement {\"date\": \"YYYY-MM-DD\"} (Asia/Tokyo);\n"
+    "  discrepancies asked per request: \"inject\": {\"missing\": N, \"late\": N, \"duplicate\": N,\n"
+    "  \"amount_mismatch\": N, \"fee_mismatch\": N, \"unknown\": N, \"settled_after_refund\": N},\n"
+    "  \"seed\": S (sim/README.md, \"Injected discrepancies\"):\n"
     "  --settlement-dir DIR  where they go (default <state-dir>/settlement)\n"
     "  --mdr-bp BP|BRAND=BP[,BRAND=BP...]\n"
     "                        the fee rate in basis points (250 = 2.50 %); card-acquirer one number\n"
@@ -200,6 +211,8 @@ int main(int argc, char** argv) {
     return argc < 2 ? 2 : 0;
   }
   const std::string simulator = argv[1];
+  // The bank is a one-shot command with options of its own.
+  if (simulator == "bank") return kessai::sim::bank::run_bank({argv + 2, argv + argc});
   // The terminal fleet is a client with options of its own.
   if (simulator == "pos") {
     try {
