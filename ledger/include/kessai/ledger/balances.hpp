@@ -27,6 +27,13 @@ struct TrialBalanceTotals {
 // Checked sums; nullopt on overflow.
 std::optional<TrialBalanceTotals> total(const std::vector<AccountBalance>& balances);
 
+// An account as stored: code, type ("asset", "liability", "equity", "revenue", "expense") and name.
+struct StoredAccount {
+  std::string code{};
+  std::string type{};
+  std::string name{};
+};
+
 struct StoredPosting {
   std::string account_code;
   Yen amount;
