@@ -16,6 +16,8 @@
 #include "kessai/ledger/pg/migrate.hpp"
 #include "kessai/ledger/pg/pool.hpp"
 #include "kessai/reports/ledger_text.hpp"
+#include "ledger_export.hpp"
+#include "recon_commands.hpp"
 
 namespace {
 
@@ -26,6 +28,11 @@ constexpr std::string_view kUsage =
     "  catalog load FILE                load fee codes, facilities and procedures (TOML)\n"
     "  ledger trial-balance             balances per account; debits must equal credits\n"
     "  ledger journal --reference ID    the journals of one payment (or other reference)\n"
+    "  ledger export --format hledger [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--out FILE]\n"
+    "                                   every journal (business dates from/to, both included) as an\n"
+    "                                   hledger journal, to standard output or to FILE (written to\n"
+    "                                   FILE.part, then renamed); check it with\n"
+    "                                   hledger -f FILE check --strict\n"
     "  apikey create --name NAME --scope SCOPE [--scope SCOPE ...] [--replace]\n"
     "                                   create a backend's API key and print it (shown only once);\n"
     "                                   SCOPE is all, facility:ID or procedure:ID; --replace revokes\n"
@@ -45,6 +52,7 @@ constexpr std::string_view kUsage =
 
 int usage() {
   std::fputs(kUsage.data(), stderr);
+  std::fputs(kessai::cli::kReconUsage.data(), stderr);
   return 2;
 }
 
@@ -166,6 +174,21 @@ int trial_balance(pqxx::connection& connection) {
   return totals && totals->balanced ? 0 : 1;
 }
 
+int ledger_export(pqxx::connection& connection, const kessai::cli::LedgerExportOptions& options) {
+  const auto summary = kessai::cli::export_hledger(connection, options);
+  if (!summary.ok()) {
+    std::fprintf(stderr, "kessai ledger export: %s\n", summary.error().c_str());
+    return 1;
+  }
+  if (!options.out_path.empty()) {
+    std::printf("exported %lld journal%s and %lld account%s to %s\n",
+                static_cast<long long>(summary->journals), summary->journals == 1 ? "" : "s",
+                static_cast<long long>(summary->accounts), summary->accounts == 1 ? "" : "s",
+                options.out_path.c_str());
+  }
+  return 0;
+}
+
 int journal(pqxx::connection& connection, const std::string& reference) {
   pqxx::read_transaction tx(connection);
   const auto journals = kessai::ledger::pg::journals_by_reference(tx, reference);
@@ -256,8 +279,11 @@ int main(int argc, char** argv) {
   }
   if (!args.empty() && (args[0] == "--help" || args[0] == "-h" || args[0] == "help")) {
     std::fputs(kUsage.data(), stdout);
+    std::fputs(kessai::cli::kReconUsage.data(), stdout);
     return 0;
   }
+  if (!args.empty() && args[0] == "recon")
+    return kessai::cli::recon_command({args.begin() + 1, args.end()}, url);
   const auto is = [&](std::size_t size, std::initializer_list<const char*> words) {
     if (args.size() != size) return false;
     std::size_t i = 0;
@@ -277,6 +303,15 @@ int main(int argc, char** argv) {
     terminal = parse_terminal_register(args);
     if (!terminal) return 2;
   }
+  std::optional<kessai::cli::LedgerExportOptions> ledger_export_options;
+  if (args.size() >= 2 && args[0] == "ledger" && args[1] == "export") {
+    auto parsed = kessai::cli::parse_ledger_export(args);
+    if (!parsed.ok()) {
+      std::fprintf(stderr, "kessai ledger export: %s\n", parsed.error().c_str());
+      return 2;
+    }
+    ledger_export_options = std::move(parsed).value();
+  }
   if (is(4, {"webhooks", "pending", "--limit"})) {
     const auto [end, error] = std::from_chars(args[3].data(), args[3].data() + args[3].size(), pending_limit);
     if (error != std::errc{} || end != args[3].data() + args[3].size() || pending_limit == 0) return usage();
@@ -286,7 +321,7 @@ int main(int argc, char** argv) {
                      is(3, {"apikey", "revoke"}) || is(2, {"apikey", "list"}) ||
                      is(2, {"webhooks", "pending"}) || is(4, {"webhooks", "pending", "--limit"}) ||
                      is(3, {"webhooks", "resend"}) || terminal.has_value() || is(3, {"terminal", "revoke"}) ||
-                     is(2, {"terminal", "list"});
+                     is(2, {"terminal", "list"}) || ledger_export_options.has_value();
   if (!known) return usage();
   if (url.empty()) {
     std::fprintf(stderr,
@@ -304,6 +339,7 @@ int main(int argc, char** argv) {
     if (args[0] == "ledger" && args.size() == 4 && args[1] == "journal" && args[2] == "--reference") {
       return journal(connection, args[3]);
     }
+    if (ledger_export_options) return ledger_export(connection, *ledger_export_options);
     if (apikey) {
       const auto key =
           kessai::engine::create_api_key(connection, apikey->name, apikey->scope, apikey->replace);
