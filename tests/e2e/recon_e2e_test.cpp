@@ -319,6 +319,15 @@ TEST_CASE("reconciliation finds exactly the discrepancies the simulators injecte
             std::count_if(truth.at("injected").as_array().begin(), truth.at("injected").as_array().end(),
                           [](const json::value& v) { return v.at("reason") == "deposit_missing"; })));
 
+  // hledger reads the whole reconciled ledger and finds it sound.
+  must_run("kessai", {"ledger", "export", "--format", "hledger", "--out", stack.dir + "/ledger.journal"},
+           stack.database.url());
+  std::string checked;
+  const int hledger = run_command("/usr/bin/hledger",
+                                  {"-f", stack.dir + "/ledger.journal", "check", "--strict"}, {}, checked);
+  INFO("hledger check (ops/install-deps installs hledger):\n" << checked);
+  CHECK(hledger == 0);
+
   // A finance officer works through the queue.
   const std::int64_t id = open.at(0).at("id").as_int64();
   std::string output;

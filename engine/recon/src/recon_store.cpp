@@ -110,7 +110,7 @@ struct Candidate {
   std::filesystem::path path{};
   const StatementProfile* profile = nullptr;
   const ProcessorContract* contract = nullptr;  // null: a bank statement
-  std::string bytes{};
+  std::optional<year_month_day> name_date{};    // the business date in its name
   std::string sha256{};
   std::optional<StatementFile> file{};
   std::optional<Rejection> rejection{};
@@ -490,34 +490,38 @@ void record_missing_deposits(pqxx::connection& connection, RunReport& run) {
   tx.commit();
 }
 
-// Classifies a candidate against what the database holds: already ingested, a replaced file, later.
-bool screen(pqxx::connection& connection, Candidate& candidate, year_month_day date, FileReport& report) {
+// Before reading a file: the same bytes accepted already, or a settlement file of a later date.
+bool worth_reading(pqxx::connection& connection, const Candidate& candidate, year_month_day date,
+                   FileReport& report) {
   pqxx::read_transaction tx(connection);
   if (!tx.exec_params("select 1 from recon_files where status = 'accepted' and sha256 = $1", candidate.sha256)
            .empty()) {
     report.status = "already_ingested";
     return false;
   }
-  if (candidate.file && candidate.contract != nullptr && candidate.file->business_date > date) {
+  if (candidate.contract != nullptr && candidate.name_date && *candidate.name_date > date) {
     report.status = "later";
     return false;
   }
-  if (candidate.file) {
-    const pqxx::result same_name = tx.exec_params(
-        "select received_at::text from recon_files where status = 'accepted' and content = $1 and file_name "
-        "= $2",
-        std::string(candidate.contract == nullptr ? "bank_statement" : "settlement"),
-        candidate.file->file_name);
-    if (!same_name.empty()) {
-      candidate.rejection = Rejection{
-          .code = "replaced",
-          .message =
-              "another file named " + candidate.file->file_name + " was accepted at " +
-              same_name[0][0].as<std::string>() +
-              "; an accepted file is never replaced: ask the sender for a corrected file under a new name"};
-    }
-  }
   return true;
+}
+
+// Other bytes under the name of a file accepted already: refused, never replaced.
+void refuse_replaced(pqxx::connection& connection, Candidate& candidate) {
+  pqxx::read_transaction tx(connection);
+  const pqxx::result same_name = tx.exec_params(
+      "select received_at::text from recon_files where status = 'accepted' and content = $1 and file_name = "
+      "$2",
+      std::string(candidate.contract == nullptr ? "bank_statement" : "settlement"),
+      candidate.file->file_name);
+  if (same_name.empty()) return;
+  candidate.rejection = Rejection{
+      .code = "replaced",
+      .message =
+          "another file named " + candidate.file->file_name + " was accepted at " +
+          same_name[0][0].as<std::string>() +
+          "; an accepted file is never replaced: ask the sender for a corrected file under a new name"};
+  candidate.file.reset();
 }
 
 }  // namespace
@@ -578,29 +582,15 @@ Result<RunReport, std::string> run_reconciliation(pqxx::connection& connection, 
   } unlock{connection};
 
   const auto started = std::chrono::system_clock::now();
-  auto read = [&](Candidate& candidate) -> Result<bool, std::string> {
-    auto bytes = read_whole_file(candidate.path);
-    if (!bytes.ok()) return fail(bytes.error());
-    candidate.bytes = std::move(bytes.value());
-    candidate.sha256 = runtime::sha256_hex(candidate.bytes);
-    auto file = read_statement(*candidate.profile, candidate.path.filename().string(), candidate.bytes);
-    if (file.ok()) {
-      candidate.file = std::move(file.value());
-    } else {
-      candidate.rejection = file.error();
-    }
-    return true;
-  };
   // Settlement files by date, then the bank's: a deposit finds the payouts of files read in the same run.
+  // One file in memory at a time.
   for (auto* group : {&settlements, &statements}) {
     for (Candidate& candidate : *group) {
-      if (auto ok = read(candidate); !ok.ok()) return fail(ok.error());
-      candidate.bytes.clear();
-      candidate.bytes.shrink_to_fit();
+      candidate.name_date = business_date_of(*candidate.profile, candidate.path.filename().string());
     }
     std::stable_sort(group->begin(), group->end(), [](const Candidate& a, const Candidate& b) {
       const auto key = [](const Candidate& c) {
-        return c.file ? std::chrono::sys_days(c.file->business_date) : std::chrono::sys_days{};
+        return c.name_date ? std::chrono::sys_days(*c.name_date) : std::chrono::sys_days{};
       };
       return key(a) < key(b);
     });
@@ -608,7 +598,18 @@ Result<RunReport, std::string> run_reconciliation(pqxx::connection& connection, 
       FileReport report{.path = candidate.path.string(),
                         .file_name = candidate.path.filename().string(),
                         .profile = candidate.profile->name};
-      if (screen(connection, candidate, date, report)) {
+      auto bytes = read_whole_file(candidate.path);
+      if (!bytes.ok()) return fail(bytes.error());
+      candidate.sha256 = runtime::sha256_hex(bytes.value());
+      if (worth_reading(connection, candidate, date, report)) {
+        auto file = read_statement(*candidate.profile, report.file_name, bytes.value());
+        bytes.value() = std::string();
+        if (file.ok()) {
+          candidate.file = std::move(file.value());
+          refuse_replaced(connection, candidate);
+        } else {
+          candidate.rejection = file.error();
+        }
         if (candidate.rejection) {
           record_rejection(connection, candidate, *candidate.rejection);
           report.status = "rejected";
