@@ -56,6 +56,21 @@ recon::ReconConfig config_for(const Folder& folder) {
   return config;
 }
 
+// A journal as the engine writes it, booked at noon Japan time on its business date (the moment the
+// processor took the payment decides the settlement file it belongs in).
+void insert_journal_at_noon(pqxx::work& tx, const ledger::Journal& journal) {
+  const auto id =
+      tx.exec_params(
+            "insert into journal_entries (kind, reference, business_date, created_at)"
+            " values ($1, $2, $3::date, $3::date + time '12:00' at time zone 'Asia/Tokyo') returning id",
+            journal.kind(), journal.reference(), ledger::format_date(journal.business_date()))[0][0]
+          .as<std::int64_t>();
+  for (const ledger::Posting& posting : journal.postings()) {
+    tx.exec_params("insert into postings (journal_id, account_code, amount_yen) values ($1, $2, $3)", id,
+                   posting.account.str(), posting.amount.value());
+  }
+}
+
 // Two captured payments and a partial refund, as the engine books them.
 void seed_payments(pqxx::connection& connection) {
   pqxx::work tx(connection);
@@ -74,23 +89,23 @@ void seed_payments(pqxx::connection& connection) {
         " values ($1, 'succeeded', 'card', $2, $2, 'JPY', 'F001', 'FAC001', 'automatic', 'card-sim', $3, "
         "'2026-11-20')",
         id, amount, "ch_" + id.substr(3));
-    ledger::pg::insert_journal(tx, ledger::capture_journal({.payment_id = id,
-                                                            .amount = Yen(amount),
-                                                            .processor = card,
-                                                            .fee_code = fee,
-                                                            .business_date = kDay})
-                                       .value());
+    insert_journal_at_noon(tx, ledger::capture_journal({.payment_id = id,
+                                                        .amount = Yen(amount),
+                                                        .processor = card,
+                                                        .fee_code = fee,
+                                                        .business_date = kDay})
+                                   .value());
   }
   tx.exec(
       "update payment_intents set amount_refunded_yen = 400 where id = 'pi_b';"
       "insert into refunds (id, payment_intent_id, amount_yen, status, processor_reference, business_date)"
       " values ('re_c', 'pi_b', 400, 'succeeded', 'rf_c', '2026-11-20')");
-  ledger::pg::insert_journal(tx, ledger::refund_journal({.refund_id = "re_c",
-                                                         .amount = Yen(400),
-                                                         .processor = card,
-                                                         .fee_code = fee,
-                                                         .business_date = kDay})
-                                     .value());
+  insert_journal_at_noon(tx, ledger::refund_journal({.refund_id = "re_c",
+                                                     .amount = Yen(400),
+                                                     .processor = card,
+                                                     .fee_code = fee,
+                                                     .business_date = kDay})
+                                 .value());
   tx.commit();
 }
 

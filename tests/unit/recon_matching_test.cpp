@@ -43,6 +43,7 @@ LedgerItem capture(std::int64_t journal, const std::string& pi, std::int64_t amo
                     .processor_reference = "ch_" + pi.substr(3),
                     .merchant = "FAC001",
                     .business_date = date,
+                    .settlement_date = date,
                     .at = at,
                     .amount_yen = amount};
 }
@@ -55,6 +56,7 @@ LedgerItem refund(std::int64_t journal, const std::string& re, const std::string
                     .processor_reference = "rf_" + re.substr(3),
                     .merchant = "FAC001",
                     .business_date = kDay,
+                    .settlement_date = kDay,
                     .at = kNoon,
                     .amount_yen = amount};
 }
@@ -327,4 +329,22 @@ TEST_CASE("the shipped recon.toml reads and names a rate for every brand its sim
   for (const char* brand : {"PayPay", "d払い", "au PAY", "楽天ペイ"}) {
     CHECK(contracted_fee_yen(*qr, LineKind::sale, brand, 1000).has_value());
   }
+}
+
+TEST_CASE("an item belongs in the file of the day the processor took it, not of its business date",
+          "[recon]") {
+  const ProcessorContract contract = card_contract();
+  const ReconConfig config = config_with(contract);
+  const year_month_day before{sys_days(kDay) - std::chrono::days(1)};
+  // Taken offline yesterday, forwarded when the terminal uploaded it today: booked on yesterday's date.
+  std::vector<LedgerItem> items{capture(1, "pi_offline", 800, kNoon, before)};
+  items[0].settlement_date = kDay;
+  const FileMatch match =
+      match_settlement_file(file_of({sale_line(2, "pi_offline", 800, 20)}), contract, config, items);
+  CHECK(match.exceptions.empty());  // not late
+  // Before today's file is read, yesterday's file does not miss it.
+  std::vector<LedgerItem> unread{capture(1, "pi_offline", 800, kNoon, before)};
+  unread[0].settlement_date = kDay;
+  CHECK(missing_items(unread, {before}, {}).empty());
+  CHECK(missing_items(unread, {before, kDay}, {}) == std::vector<std::size_t>{0});
 }

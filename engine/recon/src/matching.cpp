@@ -279,9 +279,9 @@ FileMatch match_settlement_file(const StatementFile& file, const ProcessorContra
       e->actual_yen = magnitude(line.fee_yen);
     }
 
-    if (item.business_date < file.business_date) {
+    if (item.settlement_date < file.business_date) {
       FoundException* e = exception(Reason::late_settlement, l, outcome.item,
-                                    where + ": of " + date_text(item.business_date) +
+                                    where + ": of " + date_text(item.settlement_date) +
                                         ", settled in the file of " + date_text(file.business_date));
       e->expected_yen = outcome.ledger_amount_yen;
       e->actual_yen = line.amount_yen;
@@ -293,7 +293,7 @@ FileMatch match_settlement_file(const StatementFile& file, const ProcessorContra
       bool refund_settled = false;
       if (const std::vector<std::size_t>* refunds = index.refunds_of(item.payment_intent_id)) {
         for (std::size_t r : *refunds) {
-          if (items[r].business_date > file.business_date) continue;
+          if (items[r].settlement_date > file.business_date) continue;
           refunded += items[r].amount_yen;
           refund_settled = refund_settled || items[r].settled || settled_here[r];
         }
@@ -325,7 +325,7 @@ std::vector<std::size_t> missing_items(const std::vector<LedgerItem>& items,
   for (std::size_t i = 0; i < items.size(); ++i) {
     const LedgerItem& item = items[i];
     if (item.settled) continue;
-    if (!std::binary_search(closed_dates.begin(), closed_dates.end(), item.business_date)) continue;
+    if (!std::binary_search(closed_dates.begin(), closed_dates.end(), item.settlement_date)) continue;
     if (item.kind != ItemKind::capture && covered.contains(item.payment_intent_id)) continue;
     missing.push_back(i);
   }

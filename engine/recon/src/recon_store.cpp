@@ -218,13 +218,14 @@ std::vector<LedgerItem> load_items(pqxx::work& tx, const std::string& processor,
       "  coalesce(pi.facility_id, pi.procedure_id, ''),"
       "  extract(epoch from coalesce(case when j.kind = 'capture' then pi.taken_at end, "
       "j.created_at))::bigint,"
-      "  s.id is not null"
+      "  s.id is not null, (j.created_at at time zone 'Asia/Tokyo')::date::text"
       " from journal_entries j"
       " join postings p on p.journal_id = j.id and p.account_code = $1"
       " left join refunds r on j.kind = 'refund' and r.id = j.reference"
       " left join payment_intents pi on pi.id = coalesce(r.payment_intent_id, j.reference)"
       " left join settlement_lines s on s.settles_journal_id = j.id"
-      " where j.kind in ('capture', 'refund', 'reversal') and j.business_date between $2::date and $3::date"
+      " where j.kind in ('capture', 'refund', 'reversal') and j.business_date between $2::date and $3::date "
+      "+ 1"
       " order by j.id",
       account, date_text(from), date_text(date));
   std::vector<LedgerItem> items{};
@@ -244,6 +245,7 @@ std::vector<LedgerItem> load_items(pqxx::work& tx, const std::string& processor,
     item.merchant = row[7].as<std::string>();
     item.at = std::chrono::sys_seconds(std::chrono::seconds(row[8].as<std::int64_t>()));
     item.settled = row[9].as<bool>();
+    item.settlement_date = *ledger::parse_date(row[10].as<std::string>());
     items.push_back(std::move(item));
   }
   return items;
@@ -315,7 +317,7 @@ void ingest_settlement(pqxx::connection& connection, const ReconConfig& config, 
     if (!match.lines[l].item) continue;
     ++report.matched;
     const LedgerItem& item = items[*match.lines[l].item];
-    if (item.business_date < file.business_date) {
+    if (item.settlement_date < file.business_date) {
       run.auto_resolved +=
           auto_resolve(tx, Reason::missing_in_settlement, "journal:" + std::to_string(item.journal_id),
                        "settled late: " + file.file_name + " line " + std::to_string(file.lines[l].record));

@@ -42,7 +42,11 @@ struct LedgerItem {
   std::string payment_intent_id{};    // the payment it belongs to
   std::string processor_reference{};  // the processor's id of the charge or refund, when kessai knows it
   std::string merchant{};             // the payment's facility or procedure id
-  std::chrono::year_month_day business_date{};
+  std::chrono::year_month_day business_date{};  // the ledger's (an offline payment's: the day it was taken)
+  // The day the processor took it (Asia/Tokyo, 00:00–24:00, when kessai booked it): the date of the
+  // file it belongs in. Differs from the business date after the configured cut-off, and for offline
+  // payments uploaded on a later day.
+  std::chrono::year_month_day settlement_date{};
   std::chrono::sys_seconds at{};  // when the payment was taken or the refund made
   std::int64_t amount_yen = 0;    // > 0: what it added to (capture) or took from (refund) the receivable
   bool settled = false;           // by a line of an earlier file
@@ -85,8 +89,9 @@ struct FileMatch {
 FileMatch match_settlement_file(const StatementFile& file, const ProcessorContract& contract,
                                 const ReconConfig& config, std::vector<LedgerItem>& items);
 
-// The items of the processor that are due in a file already read and are settled by none: a missing
-// settlement each. `closed_dates`: the dates whose file of this processor has been accepted, sorted.
+// The items of the processor that are due in a file already read (by their settlement_date) and are
+// settled by none: a missing settlement each. `closed_dates`: the dates whose file of this processor has
+// been accepted, sorted.
 // Refunds and reversals of `refunded_payments_settled` (payments with a settled_after_refund
 // exception) are left out: that exception already stands for them. Indexes into items.
 std::vector<std::size_t> missing_items(const std::vector<LedgerItem>& items,
