@@ -207,7 +207,11 @@ std::optional<std::int64_t> post(pqxx::work& tx, const std::string& kind, const 
   return ledger::pg::insert_journal(tx, journal.value());
 }
 
-std::vector<LedgerItem> load_items(pqxx::work& tx, const std::string& processor, year_month_day date) {
+// The processor's ledger items around `date`; only those no line settled yet when `unsettled_only`.
+std::vector<LedgerItem> load_items(pqxx::work& tx, const std::string& processor, year_month_day date,
+                                   bool unsettled_only = false) {
+  // A night's million items sort in memory, not on disk (for this transaction only).
+  tx.exec("set local work_mem = '256MB'");
   const std::string account = ledger::chart::receivable(*ProcessorId::parse(processor)).str();
   const year_month_day from{std::chrono::sys_days(date) - kItemWindow};
   const pqxx::result rows = tx.exec_params(
@@ -225,8 +229,8 @@ std::vector<LedgerItem> load_items(pqxx::work& tx, const std::string& processor,
       " left join payment_intents pi on pi.id = coalesce(r.payment_intent_id, j.reference)"
       " left join settlement_lines s on s.settles_journal_id = j.id"
       " where j.kind in ('capture', 'refund', 'reversal') and j.business_date between $2::date and $3::date "
-      "+ 1"
-      " order by j.id",
+      "+ 1" +
+          std::string(unsettled_only ? "  and s.id is null" : "") + " order by j.id",
       account, date_text(from), date_text(date));
   std::vector<LedgerItem> items{};
   items.reserve(rows.size());
@@ -447,7 +451,7 @@ void record_missing_settlements(pqxx::connection& connection, const ReconConfig&
              contract.processor_id)) {
       covered.push_back(row[0].as<std::string>());
     }
-    const std::vector<LedgerItem> items = load_items(tx, contract.processor_id, date);
+    const std::vector<LedgerItem> items = load_items(tx, contract.processor_id, date, true);
     for (std::size_t i : missing_items(items, closed, covered)) {
       const LedgerItem& item = items[i];
       FoundException e{.reason = Reason::missing_in_settlement,
