@@ -12,6 +12,20 @@
 
 namespace kessai::recon {
 
+std::string kind_name(LineKind kind) {
+  switch (kind) {
+    case LineKind::sale:
+      return "sale";
+    case LineKind::refund:
+      return "refund";
+    case LineKind::deposit:
+      return "deposit";
+    case LineKind::withdrawal:
+      return "withdrawal";
+  }
+  return "";
+}
+
 namespace {
 
 using Error = std::string;
@@ -402,20 +416,6 @@ class ProfileReader {
     }
     if (profile_.kind_codes[0] == profile_.kind_codes[1]) return "[kinds]: the two kinds have one value";
     return std::nullopt;
-  }
-
-  static std::string kind_name(LineKind kind) {
-    switch (kind) {
-      case LineKind::sale:
-        return "sale";
-      case LineKind::refund:
-        return "refund";
-      case LineKind::deposit:
-        return "deposit";
-      case LineKind::withdrawal:
-        return "withdrawal";
-    }
-    return "";
   }
 
   std::optional<Error> read_header() {

@@ -63,20 +63,6 @@ std::string_view trim_right_spaces(std::string_view text) {
   return last == std::string_view::npos ? std::string_view() : text.substr(0, last + 1);
 }
 
-std::string kind_word(LineKind kind) {
-  switch (kind) {
-    case LineKind::sale:
-      return "sale";
-    case LineKind::refund:
-      return "refund";
-    case LineKind::deposit:
-      return "deposit";
-    case LineKind::withdrawal:
-      return "withdrawal";
-  }
-  return "";
-}
-
 date::local_seconds local_midnight(chrono::year_month_day date) {
   return date::local_seconds(chrono::sys_days(date).time_since_epoch());
 }
@@ -681,8 +667,8 @@ Problem StatementParser::add_line(std::uint32_t record, const Get& get) {
   const std::array<std::string, 2>& codes = profile_.kind_codes;
   if (text != codes[0] && text != codes[1]) {
     return field_problem(record, Field::kind, text,
-                         "is neither " + in_quotes(codes[0]) + " (" + kind_word(profile_.kinds[0]) +
-                             ") nor " + in_quotes(codes[1]) + " (" + kind_word(profile_.kinds[1]) + ")");
+                         "is neither " + in_quotes(codes[0]) + " (" + kind_name(profile_.kinds[0]) +
+                             ") nor " + in_quotes(codes[1]) + " (" + kind_name(profile_.kinds[1]) + ")");
   }
   const std::size_t kind = text == codes[0] ? 0 : 1;
   line.kind = profile_.kinds[kind];
@@ -925,7 +911,7 @@ Problem StatementParser::check_figure(const TrailerFigure& figure, const std::st
   }
   std::int64_t expected = 0;
   const std::size_t kind = figure.kind == profile_.kinds[1] ? 1 : 0;
-  const std::string of = figure.kind ? kind_word(*figure.kind) + " " : "";
+  const std::string of = figure.kind ? kind_name(*figure.kind) + " " : "";
   if (figure.quantity == TrailerQuantity::count) {
     expected = figure.kind ? sums_[kind].count : sums_[0].count + sums_[1].count;
     if (value == expected) return std::nullopt;

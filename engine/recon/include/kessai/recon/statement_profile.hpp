@@ -27,6 +27,8 @@ enum class FileContent : std::uint8_t {
 // What a line is. A settlement file's lines are sales and refunds, a bank statement's deposits and
 // withdrawals. Stable numbers; never renumber.
 enum class LineKind : std::uint8_t { sale = 1, refund = 2, deposit = 3, withdrawal = 4 };
+// "sale", "refund", "deposit", "withdrawal": the kind's name in profiles and messages.
+std::string kind_name(LineKind kind);
 
 enum class FileFormat : std::uint8_t {
   csv = 1,    // RFC 4180
