@@ -235,19 +235,17 @@ std::optional<std::int64_t> parse_id(const std::string& text) {
 }
 
 int show(pqxx::connection& connection, std::int64_t id) {
-  recon::ExceptionFilter filter;
-  filter.status = "all";
-  for (const auto& e : recon::list_exceptions(connection, filter)) {
-    if (e.id != id) continue;
-    std::printf("%s\n", boost::json::serialize(exception_json(e)).c_str());
-    for (const auto& a : recon::exception_audit(connection, id)) {
-      std::printf("  %s %-13s by %s%s%s\n", a.at.c_str(), a.action.c_str(), a.actor.c_str(),
-                  a.note.empty() ? "" : ": ", a.note.c_str());
-    }
-    return 0;
+  const auto e = recon::find_exception(connection, id);
+  if (!e) {
+    std::fprintf(stderr, "kessai recon exceptions show: no exception %lld\n", static_cast<long long>(id));
+    return 1;
   }
-  std::fprintf(stderr, "kessai recon exceptions show: no exception %lld\n", static_cast<long long>(id));
-  return 1;
+  std::printf("%s\n", boost::json::serialize(exception_json(*e)).c_str());
+  for (const auto& a : recon::exception_audit(connection, id)) {
+    std::printf("  %s %-13s by %s%s%s\n", a.at.c_str(), a.action.c_str(), a.actor.c_str(),
+                a.note.empty() ? "" : ": ", a.note.c_str());
+  }
+  return 0;
 }
 
 int resolve(pqxx::connection& connection, const std::vector<std::string>& args) {

@@ -193,6 +193,9 @@ TEST_CASE("a clean day settles every payment, the deposit clears the payout, the
   CHECK(balance(connection, "assets:clearing:card-sim") == 3510);
   CHECK(balance(connection, "expenses:processor-fee:card-sim") == 90);
   CHECK(balance(connection, "liabilities:suspense") == 0);
+  CHECK(count(connection,
+              "select count(*) from settlement_lines where processor_transaction_id = 'ch_a'"
+              " and transacted_at = '2026-11-20T10:00:00+09:00' and settles_journal_id is not null") == 1);
 
   // The bank's statement of the deposit day pays the payout.
   folder.write("bank/zengin03_20261124.dat", zengin_statement(3510, "ｶ)ｶｰﾄﾞｱｸｲｱﾗｰ"));

@@ -2,9 +2,10 @@
 
 #include <initializer_list>
 #include <set>
-#include <sstream>
 
 #include <toml++/toml.h>
+
+#include "toml_file.hpp"
 
 #include "kessai/identifier.hpp"
 
@@ -137,15 +138,9 @@ const ProcessorContract* ReconConfig::processor_by_profile(std::string_view prof
 }
 
 Result<ReconConfig, std::string> load_recon_config(const std::filesystem::path& file) {
-  toml::table root;
-  try {
-    root = toml::parse_file(file.string());
-  } catch (const toml::parse_error& error) {
-    std::ostringstream message;
-    message << file.string() << ":" << error.source().begin.line << ":" << error.source().begin.column << ": "
-            << error.description();
-    return fail(message.str());
-  }
+  auto parsed = daemon::parse_toml_file(file.string());
+  if (!parsed.ok()) return fail(parsed.error());
+  const toml::table& root = parsed.value();
   const std::string name = file.string();
   const std::filesystem::path base =
       file.parent_path().empty() ? std::filesystem::path(".") : file.parent_path();

@@ -66,18 +66,6 @@ class ArrayLiteral {
   std::string out_ = "{";
 };
 
-std::string iso_utc(std::chrono::sys_seconds t) {
-  const auto day = std::chrono::floor<std::chrono::days>(t);
-  const year_month_day ymd{day};
-  const std::chrono::hh_mm_ss hms{t - day};
-  char text[128];
-  std::snprintf(text, sizeof text, "%04d-%02u-%02uT%02ld:%02ld:%02ldZ", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                static_cast<long>(hms.hours().count()), static_cast<long>(hms.minutes().count()),
-                static_cast<long>(hms.seconds().count()));
-  return text;
-}
-
 Result<std::string, std::string> read_whole_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return fail("cannot open " + path.string() + ": " + std::strerror(errno));
@@ -274,7 +262,7 @@ std::vector<std::int64_t> insert_lines(pqxx::work& tx, std::int64_t file_id, con
       txn.add(line.processor_transaction_id);
       merchant.add(line.merchant);
       brand.add(line.brand);
-      at.add(iso_utc(line.occurred_at));
+      at.add(static_cast<std::int64_t>(line.occurred_at.time_since_epoch().count()));
       amount.add(line.amount_yen);
       fee.add(line.fee_yen);
       net.add(line.net_yen);
@@ -287,11 +275,12 @@ std::vector<std::int64_t> insert_lines(pqxx::work& tx, std::int64_t file_id, con
         "insert into settlement_lines (file_id, record, processor_id, business_date, kind, reference,"
         " processor_transaction_id, merchant, brand, transacted_at, amount_yen, fee_yen, net_yen,"
         " settles_journal_id, matched_by, ledger_amount_yen, payment_intent_id)"
-        " select $1, u.record, $2, $3::date, u.kind, u.reference, u.txn, u.merchant, u.brand, u.at, "
+        " select $1, u.record, $2, $3::date, u.kind, u.reference, u.txn, u.merchant, u.brand, "
+        "to_timestamp(u.at), "
         "u.amount, u.fee,"
         "  u.net, u.settles, nullif(u.matched_by, ''), u.ledger_amount, nullif(u.payment, '')"
         " from unnest($4::int[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], "
-        "$10::timestamptz[],"
+        "$10::bigint[],"
         "  $11::bigint[], $12::bigint[], $13::bigint[], $14::bigint[], $15::text[], $16::bigint[], "
         "$17::text[])"
         "  with ordinality as u(record, kind, reference, txn, merchant, brand, at, amount, fee, net, settles,"
@@ -650,9 +639,10 @@ Result<RunReport, std::string> run_reconciliation(pqxx::connection& connection, 
   summary << "}, \"auto_resolved\": " << run.auto_resolved << ", \"open_exceptions\": " << run.open_exceptions
           << "}";
   tx.exec_params(
-      "insert into recon_runs (business_date, started_at, summary) values ($1::date, $2::timestamptz, "
+      "insert into recon_runs (business_date, started_at, summary) values ($1::date, to_timestamp($2), "
       "$3::jsonb)",
-      date_text(date), iso_utc(std::chrono::floor<std::chrono::seconds>(started)), summary.str());
+      date_text(date), std::chrono::floor<std::chrono::seconds>(started).time_since_epoch().count(),
+      summary.str());
   tx.commit();
   return run;
 }
@@ -735,6 +725,17 @@ Result<ExceptionRow, std::string> resolve_exception(pqxx::connection& connection
   ExceptionRow resolved = exception_row(row[0]);
   tx.commit();
   return resolved;
+}
+
+std::optional<ExceptionRow> find_exception(pqxx::connection& connection, std::int64_t id) {
+  pqxx::read_transaction tx(connection);
+  const pqxx::result row =
+      tx.exec_params(std::string("select ") + kExceptionColumns +
+                         " from recon_exceptions e left join recon_files f on f.id = e.file_id"
+                         " where e.id = $1",
+                     id);
+  if (row.empty()) return std::nullopt;
+  return exception_row(row[0]);
 }
 
 std::vector<AuditRow> exception_audit(pqxx::connection& connection, std::int64_t exception_id) {

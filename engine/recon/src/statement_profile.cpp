@@ -1,5 +1,7 @@
 #include "kessai/recon/statement_profile.hpp"
 
+#include "toml_file.hpp"
+
 #include <fnmatch.h>
 
 #include <algorithm>
@@ -578,13 +580,9 @@ std::string_view field_key(Field field) {
 }
 
 Result<StatementProfile, std::string> load_profile(const std::filesystem::path& toml_file) {
-  toml::table root;
-  try {
-    root = toml::parse_file(toml_file.string());
-  } catch (const toml::parse_error& error) {
-    return fail(toml_file.string() + ":" + std::to_string(error.source().begin.line) + ":" +
-                std::to_string(error.source().begin.column) + ": " + std::string(error.description()));
-  }
+  auto parsed = daemon::parse_toml_file(toml_file.string());
+  if (!parsed.ok()) return fail(parsed.error());
+  const toml::table& root = parsed.value();
   StatementProfile profile;
   profile.name = toml_file.stem().string();
   if (auto error = ProfileReader(root, profile).read()) return fail(toml_file.string() + ": " + *error);

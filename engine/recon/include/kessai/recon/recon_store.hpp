@@ -81,6 +81,9 @@ struct ExceptionFilter {
 
 std::vector<ExceptionRow> list_exceptions(pqxx::connection& connection, const ExceptionFilter& filter);
 
+// One exception, whatever its status; nullopt when there is none with that id.
+std::optional<ExceptionRow> find_exception(pqxx::connection& connection, std::int64_t id);
+
 // Marks an open exception resolved with the note, by `actor`, and writes it to the audit trail. Fails
 // (nothing changed) on an unknown id, one already resolved, or an empty note.
 Result<ExceptionRow, std::string> resolve_exception(pqxx::connection& connection, std::int64_t id,
