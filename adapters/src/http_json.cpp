@@ -86,10 +86,16 @@ OperationResult interpret_client_error(const runtime::ClientError& error) {
 
 OperationResult post(runtime::HttpClient& client, const Peer& peer, const ProcessorId& processor,
                      std::string_view target, std::string_view body,
-                     std::span<const std::string_view> success_statuses, std::string_view payment_id) {
+                     std::span<const std::string_view> success_statuses, std::string_view payment_id,
+                     json::object* answer) {
   auto response = client.request("POST", target, body);
   if (!response.ok()) return interpret_client_error(response.error());
   OperationResult result = interpret_response(response->status, response->body, success_statuses, peer.noun);
+  if (answer != nullptr) {
+    json::error_code ec;
+    json::value parsed = json::parse(response->body, ec);
+    if (!ec && parsed.is_object()) *answer = std::move(parsed.as_object());
+  }
   if (result.outcome == ChargeOutcome::rejected) {
     log::error(peer.rejected_event, {{"processor", processor.str()},
                                      {"payment_id", payment_id},

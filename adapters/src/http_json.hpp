@@ -32,10 +32,12 @@ OperationResult interpret_response(unsigned status, std::string_view body,
 OperationResult interpret_client_error(const runtime::ClientError& error);
 
 // One POST, its answer mapped by interpret_response; a refusal is logged loudly (our bug or bad config).
-// payment_id is for the logs.
+// payment_id is for the logs. When `answer` is given, the answer's object is copied there (left empty
+// when it is none) for the caller to read fields of its own processor.
 OperationResult post(runtime::HttpClient& client, const Peer& peer, const ProcessorId& processor,
                      std::string_view target, std::string_view body,
-                     std::span<const std::string_view> success_statuses, std::string_view payment_id);
+                     std::span<const std::string_view> success_statuses, std::string_view payment_id,
+                     boost::json::object* answer = nullptr);
 
 // An answer to an inquiry by reference: not_found for an empty list, unknown for anything unusable,
 // found with its first object copied to `first` for the caller to read (each processor names its

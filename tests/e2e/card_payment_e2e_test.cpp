@@ -59,6 +59,19 @@ TEST_CASE_METHOD(Stack, "a card payment over HTTP is charged once and journaled"
   CHECK_THAT(balance, Catch::Contains("balanced: debits equal credits"));
 }
 
+TEST_CASE_METHOD(Stack, "a card paid over the API is stored with the brand the acquirer read") {
+  const auto created = post(payment("tok_jcb", 1800));
+  INFO(created.body);
+  REQUIRE(created.status == 201);
+  const std::string id(body_of(created).at("id").as_string());
+  CHECK(count("select count(*) from payment_intents where id = '" + id + "' and brand = 'jcb'") == 1);
+  // A token that names no brand leaves none, rather than a guess.
+  const auto plain = post(payment("tok_demo", 500));
+  REQUIRE(plain.status == 201);
+  const std::string plain_id(body_of(plain).at("id").as_string());
+  CHECK(count("select count(*) from payment_intents where id = '" + plain_id + "' and brand is null") == 1);
+}
+
 TEST_CASE_METHOD(Stack, "a declined card records a failed intent and no journal") {
   const auto declined = post(payment("tok_decline"));
   CHECK(declined.status == 402);

@@ -1,6 +1,9 @@
 // PgPaymentStore and PaymentService against a real PostgreSQL: state and journal commit together.
 #include <catch2/catch.hpp>
 
+#include <filesystem>
+#include <fstream>
+
 #include "catalog_file.hpp"
 #include "fakes.hpp"
 #include "kessai/engine/payment_service.hpp"
@@ -109,6 +112,111 @@ TEST_CASE_METHOD(Fixture, "a transition from a status the intent is no longer in
 TEST_CASE_METHOD(Fixture, "an unknown id is simply not found") {
   CHECK_FALSE(store.find_intent("pi_doesnotexist").has_value());
   CHECK_FALSE(store.find_intent("'; drop table payment_intents; --").has_value());
+}
+
+TEST_CASE_METHOD(Fixture, "a card payment keeps the brand the acquirer named, unless the intent had one") {
+  processor.next.brand = "jcb";
+  const CreateOutcome api = service.create(caller, command());
+  REQUIRE(api.intent.has_value());
+  CHECK(api.intent->brand == "jcb");
+  CHECK(count("select count(*) from payment_intents where id = '" + api.intent->id + "' and brand = 'jcb'") ==
+        1);
+  // A terminal reports the brand it read itself: that one stays.
+  CreateIntentCommand pos = command();
+  pos.brand = "visa";
+  const CreateOutcome counter = service.create(caller, pos);
+  REQUIRE(counter.intent.has_value());
+  CHECK(count("select count(*) from payment_intents where id = '" + counter.intent->id +
+              "' and brand = 'visa'") == 1);
+  // An acquirer that names no brand leaves none.
+  processor.next.brand = "";
+  const CreateOutcome unnamed = service.create(caller, command());
+  CHECK(count("select count(*) from payment_intents where id = '" + unnamed.intent->id +
+              "' and brand is null") == 1);
+}
+
+namespace {
+
+// Writes a catalogue file and loads it, as `kessai catalog load` does.
+void load_catalog_text(pqxx::connection& connection, const testing::TestDatabase& database,
+                       const std::string& text) {
+  const std::string path =
+      (std::filesystem::temp_directory_path() / (database.name() + "-catalog.toml")).string();
+  std::ofstream(path) << text;
+  auto catalog = cli::read_catalog_file(path);
+  std::filesystem::remove(path);
+  INFO((catalog.ok() ? std::string() : catalog.error()));
+  REQUIRE(catalog.ok());
+  load_catalog(connection, catalog.value());
+}
+
+}  // namespace
+
+TEST_CASE_METHOD(Fixture,
+                 "the catalogue stores each place's category and means; loading again replaces them") {
+  load_catalog_text(connection, database, R"(
+[[facility]]
+id = "FAC001"
+name = "中央体育館"
+means = { card = 2026-04-01, emoney = 2026-04-01, qr = 2026-10-01 }
+[[facility]]
+id = "FAC005"
+name = "区役所 窓口"
+category = "office"
+means = { card = 2026-05-01 }
+[[procedure]]
+id = "PROC001"
+name = "住民票"
+means = { card = 2026-04-01, payeasy = 2026-06-15 }
+)");
+  CHECK(count("select count(*) from facilities where id = 'FAC001' and category = 'citizen'") == 1);
+  CHECK(count("select count(*) from facilities where id = 'FAC005' and category = 'office'") == 1);
+  CHECK(count("select count(*) from facility_means where facility_id = 'FAC001'") == 3);
+  CHECK(count("select count(*) from facility_means where facility_id = 'FAC001' and means = 'qr'"
+              " and live_since = date '2026-10-01'") == 1);
+  CHECK(count("select count(*) from procedure_means where procedure_id = 'PROC001' and means = 'payeasy'"
+              " and live_since = date '2026-06-15'") == 1);
+  // The second file is the whole truth about these places: QR brought forward, e-money gone, the office
+  // counter back to the default category with no means, the procedure without Pay-easy.
+  load_catalog_text(connection, database, R"(
+[[facility]]
+id = "FAC001"
+name = "中央体育館"
+means = { card = 2026-04-01, qr = 2026-07-01 }
+[[facility]]
+id = "FAC005"
+name = "区役所 窓口"
+[[procedure]]
+id = "PROC001"
+name = "住民票"
+means = { card = 2026-04-01 }
+)");
+  CHECK(count("select count(*) from facility_means where facility_id = 'FAC001'") == 2);
+  CHECK(count("select count(*) from facility_means where facility_id = 'FAC001' and means = 'emoney'") == 0);
+  CHECK(count("select count(*) from facility_means where facility_id = 'FAC001' and means = 'qr'"
+              " and live_since = date '2026-07-01'") == 1);
+  CHECK(count("select count(*) from facilities where id = 'FAC005' and category = 'citizen'") == 1);
+  CHECK(count("select count(*) from facility_means where facility_id = 'FAC005'") == 0);
+  CHECK(count("select count(*) from procedure_means where procedure_id = 'PROC001'") == 1);
+}
+
+TEST_CASE_METHOD(Fixture, "the demo catalogue loads: a small city with every kind of place") {
+  auto catalog = cli::read_catalog_file(std::string(KESSAI_SOURCE_DIR) + "/ops/config/catalog.demo.toml");
+  INFO((catalog.ok() ? std::string() : catalog.error()));
+  REQUIRE(catalog.ok());
+  load_catalog(connection, catalog.value());
+  // The ids tests and scripts rely on.
+  CHECK(count("select count(*) from facilities where id in ('FAC001', 'FAC002', 'FAC003')") == 3);
+  CHECK(count("select count(*) from fee_codes where code in ('F001', 'F002', 'F003', 'F004')") == 4);
+  CHECK(count("select count(*) from procedures where id = 'PROC001'") == 1);
+  CHECK(count("select count(*) from facilities where category = 'office'") >= 1);
+  // All three means at some, a means planned at others, card alone at one, Pay-easy for some procedures.
+  CHECK(count("select count(*) from (select facility_id from facility_means group by 1"
+              " having count(*) = 3) three") >= 1);
+  CHECK(count("select count(*) from facility_means where live_since > date '2026-12-31'") >= 1);
+  CHECK(count("select count(*) from (select facility_id from facility_means group by 1"
+              " having count(*) = 1 and bool_and(means = 'card')) card_only") >= 1);
+  CHECK(count("select count(*) from procedure_means where means = 'payeasy'") >= 1);
 }
 
 TEST_CASE("a store whose database is gone reports StoreUnavailable, not a crash") {

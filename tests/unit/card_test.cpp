@@ -35,6 +35,28 @@ TEST_CASE("acquirer answers become outcomes; anything ambiguous is unknown, neve
   CHECK(interpret_charge_response(201, R"({"status":"weird"})").outcome == ChargeOutcome::unknown);
 }
 
+TEST_CASE("an approved charge keeps the brand the acquirer read from the card; an inquiry finds it too") {
+  const auto jcb =
+      interpret_charge_response(201, R"({"id":"ch_1","status":"captured","card_brand":"jcb","amount":3000})");
+  CHECK(jcb.outcome == ChargeOutcome::approved);
+  CHECK(jcb.brand == "jcb");
+  // No brand named, or a charge that was not approved: none kept.
+  CHECK(interpret_charge_response(201, R"({"id":"ch_2","status":"captured"})").brand.empty());
+  CHECK(interpret_charge_response(402, R"({"id":"ch_3","status":"declined","card_brand":"visa"})")
+            .brand.empty());
+  CHECK(interpret_charge_response(201, R"({"id":"ch_4","status":"captured","card_brand":7})").brand.empty());
+  const auto found = adapters::card::interpret_inquiry_response(
+      200,
+      R"({"object":"list","data":[{"id":"ch_5","status":"captured","amount_captured":900,"card_brand":"amex"}]})");
+  CHECK(found.brand == "amex");
+  CHECK(found.amount_captured == Yen(900));
+  // The simulator names the brand its test token stands for, on the wire.
+  sim::AcquirerBook book(1, 0.0);
+  const auto charged = book.charge({"pi_jcb", 3000, "FAC001", "tok_jcb", true}, "t");
+  CHECK(charged.charge.card_brand == "jcb");
+  CHECK(sim::charge_json(charged.charge).at("card_brand") == "jcb");
+}
+
 TEST_CASE("the acquirer simulator charges a reference once, whatever the retries") {
   sim::AcquirerBook book(1, 0.0);
   const sim::ChargeAttempt attempt{"pi_1", 3000, "FAC001", "tok_visa", true};

@@ -209,6 +209,70 @@ name = "住民票"
   CHECK(catalog->procedures.size() == 1);
 }
 
+TEST_CASE("the catalogue file gives a facility its category and means, a procedure its means") {
+  auto catalog = cli::read_catalog_file(write_temp("catalog-means.toml", R"(
+[[facility]]
+id = "FAC001"
+name = "中央体育館"
+category = "citizen"
+means = { card = 2026-04-01, emoney = 2026-04-01, qr = 2026-10-01 }
+[[facility]]
+id = "FAC005"
+name = "区役所 窓口"
+category = "office"
+[[procedure]]
+id = "PROC001"
+name = "住民票"
+means = { card = 2026-04-01, payeasy = 2026-06-15 }
+)"));
+  REQUIRE(catalog.ok());
+  const engine::CatalogEntry& gym = catalog->facilities.at(0);
+  CHECK(gym.category == "citizen");
+  REQUIRE(gym.means.size() == 3);
+  CHECK(gym.means.at(0).means == "card");
+  CHECK(gym.means.at(0).live_since == std::chrono::year_month_day{std::chrono::year(2026) / 4 / 1});
+  CHECK(gym.means.at(2).means == "qr");
+  CHECK(gym.means.at(2).live_since == std::chrono::year_month_day{std::chrono::year(2026) / 10 / 1});
+  // No means key: the place has none (loading replaces its set with the empty one).
+  CHECK(catalog->facilities.at(1).category == "office");
+  CHECK(catalog->facilities.at(1).means.empty());
+  const engine::CatalogEntry& procedure = catalog->procedures.at(0);
+  REQUIRE(procedure.means.size() == 2);
+  CHECK(procedure.means.at(1).means == "payeasy");
+  CHECK(procedure.means.at(1).live_since == std::chrono::year_month_day{std::chrono::year(2026) / 6 / 15});
+}
+
+TEST_CASE("catalogue means and categories that cannot be are refused, naming the entry") {
+  const auto error_for = [](const std::string& text) {
+    auto catalog = cli::read_catalog_file(write_temp("bad-means.toml", text));
+    REQUIRE_FALSE(catalog.ok());
+    return catalog.error();
+  };
+  const std::string facility = "[[facility]]\nid = \"A\"\nname = \"x\"\n";
+  const std::string procedure = "[[procedure]]\nid = \"P\"\nname = \"x\"\n";
+  CHECK_THAT(error_for(facility + "means = { paypay = 2026-04-01 }\n"),
+             Catch::Contains("facility[0].means: unknown means 'paypay' (known: card, emoney, qr)"));
+  // Pay-easy is for online procedures, e-money and QR for counters.
+  CHECK_THAT(error_for(facility + "means = { payeasy = 2026-04-01 }\n"),
+             Catch::Contains("unknown means 'payeasy'"));
+  CHECK_THAT(error_for(procedure + "means = { qr = 2026-04-01 }\n"),
+             Catch::Contains("procedure[0].means: unknown means 'qr' (known: card, payeasy)"));
+  CHECK_THAT(error_for(facility + "means = { card = \"2026-04-01\" }\n"),
+             Catch::Contains("facility[0].means.card must be a date"));
+  CHECK_THAT(error_for(facility + "means = { card = 2026-04-01T09:00:00 }\n"),
+             Catch::Contains("facility[0].means.card must be a date"));
+  CHECK_THAT(error_for(facility + "means = { card = 20260401 }\n"),
+             Catch::Contains("means.card must be a date"));
+  // Not a calendar date: the TOML reader refuses it, naming the file and line.
+  CHECK_THAT(error_for(facility + "means = { card = 2026-02-30 }\n"), Catch::Contains("bad-means.toml:4:"));
+  CHECK_THAT(error_for(facility + "means = [\"card\"]\n"),
+             Catch::Contains("facility[0].means must be a table"));
+  CHECK_THAT(error_for(facility + "category = \"park\"\n"), Catch::Contains("facility[0].category must be"));
+  CHECK_THAT(error_for(procedure + "category = \"office\"\n"), Catch::Contains("unknown key 'category'"));
+  CHECK_THAT(error_for("[[fee_code]]\ncode = \"F1\"\nname = \"x\"\nmeans = { card = 2026-04-01 }\n"),
+             Catch::Contains("unknown key 'means'"));
+}
+
 TEST_CASE("catalogue mistakes are refused whole") {
   const auto error_for = [](const std::string& text) {
     auto catalog = cli::read_catalog_file(write_temp("bad-catalog.toml", text));

@@ -253,6 +253,8 @@ void PaymentService::record_charge_result(PaymentIntent& intent, adapters::Proce
 
   switch (result.outcome) {
     case adapters::ChargeOutcome::approved: {
+      // A terminal names the brand it read; over the API only the acquirer's answer does.
+      if (intent.brand.empty()) intent.brand = result.brand;
       std::optional<ledger::Journal> journal;
       if (request.capture) {
         intent.status = *next_status(from, IntentEvent::processor_captured);
@@ -538,6 +540,7 @@ bool PaymentService::settle_found(PaymentIntent& intent, adapters::Processor& pr
                                   const adapters::InquiryResult& found) {
   const IntentStatus from = intent.status;
   intent.processor_reference = found.processor_reference;
+  if (intent.brand.empty()) intent.brand = found.brand;
   const bool automatic = intent.capture_method == CaptureMethod::automatic;
   bool captured = found.status == "captured";
   if (found.status == "authorized" && automatic) {

@@ -226,6 +226,8 @@ void PgPaymentStore::record_transition(const PaymentIntent& intent, IntentStatus
         " cancellation_reason = $9, payer_expires_at = to_timestamp($11::bigint / 1000000.0),"
         " payeasy_institution_number = $12, payeasy_customer_number = $13,"
         " payeasy_confirmation_number = $14, jpqr_payload = $15,"
+        // The brand may first be known from the processor's answer (a card paid over the API).
+        " brand = coalesce($16, brand),"
         // A new status starts its own inquiries (a payment waiting for its payer is asked about too).
         " inquiry_attempts = case when status = $2 then inquiry_attempts else 0 end,"
         " next_inquiry_at = case when status = $2 then next_inquiry_at else null end,"
@@ -237,7 +239,7 @@ void PgPaymentStore::record_transition(const PaymentIntent& intent, IntentStatus
         payer_text(intent, &PayerInstructions::institution_number),
         payer_text(intent, &PayerInstructions::customer_number),
         payer_text(intent, &PayerInstructions::confirmation_number),
-        payer_text(intent, &PayerInstructions::jpqr_payload));
+        payer_text(intent, &PayerInstructions::jpqr_payload), nonempty(intent.brand));
     if (updated.affected_rows() != 1) {
       throw ConcurrentUpdate("payment intent " + intent.id + " is no longer " + std::string(to_string(from)) +
                              "; another request changed it first");
@@ -509,6 +511,23 @@ std::optional<Refund> PgPaymentStore::find_refund(const std::string& id) {
   });
 }
 
+namespace {
+
+// The catalogue says every means a place has: what it no longer lists is gone, a changed date replaced.
+// Table and column names are this file's constants, never input.
+void replace_means(pqxx::work& tx, std::string_view table, std::string_view id_column,
+                   const CatalogEntry& place) {
+  tx.exec_params("delete from " + std::string(table) + " where " + std::string(id_column) + " = $1",
+                 place.id);
+  for (const MeansLiveSince& means : place.means) {
+    tx.exec_params("insert into " + std::string(table) + " (" + std::string(id_column) +
+                       ", means, live_since) values ($1, $2, $3::date)",
+                   place.id, means.means, ledger::format_date(means.live_since));
+  }
+}
+
+}  // namespace
+
 void load_catalog(pqxx::connection& connection, const Catalog& catalog) {
   pqxx::work tx(connection);
   std::vector<ledger::chart::AccountDefinition> revenue_accounts;
@@ -529,18 +548,21 @@ void load_catalog(pqxx::connection& connection, const Catalog& catalog) {
   }
   for (const CatalogEntry& facility : catalog.facilities) {
     tx.exec_params(
-        "insert into facilities (id, name, card_floor_limit_yen, emoney_floor_limit_yen) values ($1, $2, $3, "
-        "$4)"
+        "insert into facilities (id, name, card_floor_limit_yen, emoney_floor_limit_yen, category)"
+        " values ($1, $2, $3, $4, $5)"
         " on conflict (id) do update set name = excluded.name, card_floor_limit_yen = "
         "excluded.card_floor_limit_yen,"
-        " emoney_floor_limit_yen = excluded.emoney_floor_limit_yen",
-        facility.id, facility.name, facility.card_floor_limit_yen, facility.emoney_floor_limit_yen);
+        " emoney_floor_limit_yen = excluded.emoney_floor_limit_yen, category = excluded.category",
+        facility.id, facility.name, facility.card_floor_limit_yen, facility.emoney_floor_limit_yen,
+        facility.category);
+    replace_means(tx, "facility_means", "facility_id", facility);
   }
   for (const CatalogEntry& procedure : catalog.procedures) {
     tx.exec_params(
         "insert into procedures (id, name) values ($1, $2) on conflict (id) do update set name = "
         "excluded.name",
         procedure.id, procedure.name);
+    replace_means(tx, "procedure_means", "procedure_id", procedure);
   }
   tx.commit();
 }

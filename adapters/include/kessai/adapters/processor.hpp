@@ -58,6 +58,7 @@ struct ChargeResult {
   std::string processor_reference{};  // the processor's transaction id, when it gave one
   std::string decline_code{};         // e.g. "card_declined", "insufficient_funds"
   std::string message{};              // for logs and the payer-facing error detail
+  std::string brand{};                // card: the brand the acquirer read from the card ("jcb"), if it says
 };
 
 // Capture of an authorization (manual capture), full or partial: the rest of the authorization is released.
@@ -98,6 +99,7 @@ struct InquiryResult {
   std::string decline_code{};
   Yen amount_captured{};
   std::string message{};
+  std::string brand{};  // card: the brand the acquirer names, when it does
 };
 
 // Pay-easy numbers and merchant-presented QR codes: the payer pays later, elsewhere (an ATM, net banking,

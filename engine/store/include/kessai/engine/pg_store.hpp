@@ -1,6 +1,7 @@
 #pragma once
 // PaymentStore on PostgreSQL, plus the catalogue and start-up checks the daemon and CLI need.
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -42,12 +43,21 @@ class PgPaymentStore final : public PaymentStore {
   ledger::pg::ConnectionPool& pool_;
 };
 
+// A cashless means a facility or procedure takes, from a date (導入日): a later date is planned.
+struct MeansLiveSince {
+  std::string means{};  // facilities: "card", "emoney", "qr"; procedures: "card", "payeasy"
+  std::chrono::year_month_day live_since{};
+};
+
 struct CatalogEntry {
   std::string id;
   std::string name;
   // Facilities only: the most one payment taken offline at its POS terminals may be, per means (0: none).
   std::int64_t card_floor_limit_yen = 0;
   std::int64_t emoney_floor_limit_yen = 0;
+  std::string category = "citizen";  // facilities only: "citizen" (市民利用施設) or "office" (庁内施設)
+  // Facilities and procedures: every means in place or planned. Loading replaces the place's set whole.
+  std::vector<MeansLiveSince> means{};
 };
 
 struct Catalog {
@@ -56,7 +66,8 @@ struct Catalog {
   std::vector<CatalogEntry> procedures;
 };
 
-// Upserts the catalogue and creates each fee code's revenue account, in one transaction.
+// Upserts the catalogue and creates each fee code's revenue account, in one transaction; each facility's
+// and procedure's means are replaced by the catalogue's (delete, then insert).
 void load_catalog(pqxx::connection& connection, const Catalog& catalog);
 
 // Creates the fixed accounts and each configured processor's accounts (idempotent).
