@@ -18,6 +18,7 @@
 #include "kessai/reports/ledger_text.hpp"
 #include "ledger_export.hpp"
 #include "recon_commands.hpp"
+#include "report_commands.hpp"
 
 namespace {
 
@@ -37,8 +38,11 @@ constexpr std::string_view kUsage =
     "                                   create a backend's API key and print it (shown only once);\n"
     "                                   SCOPE is all, facility:ID or procedure:ID; --replace revokes\n"
     "                                   the other keys of that name\n"
+    "  apikey create --name NAME --role finance [--replace]\n"
+    "                                   a finance staff key for the dashboard (/dashboard); no scope,\n"
+    "                                   it charges nothing and /v1 refuses it\n"
     "  apikey revoke KEY_ID             revoke a key (key_...); it stops working within seconds\n"
-    "  apikey list                      every key with its scope (never the secret)\n"
+    "  apikey list                      every key with its role and scope (never the secret)\n"
     "  webhooks pending [--limit N]     webhook deliveries not delivered yet (pending or given up)\n"
     "  webhooks resend ID               send a delivery (numeric id) or every delivery of an event\n"
     "                                   (evt_...) again, now\n"
@@ -53,6 +57,7 @@ constexpr std::string_view kUsage =
 int usage() {
   std::fputs(kUsage.data(), stderr);
   std::fputs(kessai::cli::kReconUsage.data(), stderr);
+  std::fputs(kessai::cli::kReportUsage.data(), stderr);
   return 2;
 }
 
@@ -102,6 +107,7 @@ struct ApiKeyArguments {
   std::string name;
   kessai::engine::ApiKeyScope scope;
   bool replace = false;
+  kessai::engine::KeyRole role = kessai::engine::KeyRole::backend;
 };
 
 // Parses `apikey create` flags; prints what is wrong and returns nullopt when they do not fit.
@@ -120,6 +126,13 @@ std::optional<ApiKeyArguments> parse_apikey_create(const std::vector<std::string
         return std::nullopt;
       }
       any_scope = true;
+    } else if (args[i] == "--role" && i + 1 < args.size()) {
+      const auto role = kessai::engine::key_role_from(args[++i]);
+      if (!role) {
+        std::fprintf(stderr, "kessai apikey create: role '%s' is not backend or finance\n", args[i].c_str());
+        return std::nullopt;
+      }
+      parsed.role = *role;
     } else {
       std::fprintf(stderr, "kessai apikey create: unexpected '%s'\n", args[i].c_str());
       return std::nullopt;
@@ -128,6 +141,13 @@ std::optional<ApiKeyArguments> parse_apikey_create(const std::vector<std::string
   if (parsed.name.empty() || parsed.name.size() > 200) {
     std::fputs("kessai apikey create: --name NAME (1-200 characters) is required\n", stderr);
     return std::nullopt;
+  }
+  if (parsed.role == kessai::engine::KeyRole::finance) {
+    if (any_scope) {
+      std::fputs("kessai apikey create: a finance key takes no --scope (it charges nothing)\n", stderr);
+      return std::nullopt;
+    }
+    return parsed;
   }
   if (!any_scope) {
     std::fputs(
@@ -140,10 +160,12 @@ std::optional<ApiKeyArguments> parse_apikey_create(const std::vector<std::string
 }
 
 int apikey_list(pqxx::connection& connection) {
-  std::printf("%-22s %-24s %-17s %-17s %s\n", "id", "name", "created (UTC)", "revoked (UTC)", "scope");
+  std::printf("%-22s %-24s %-8s %-17s %-17s %s\n", "id", "name", "role", "created (UTC)", "revoked (UTC)",
+              "scope");
   for (const auto& key : kessai::engine::list_api_keys(connection)) {
-    std::printf("%-22s %-24s %-17s %-17s %s\n", key.id.c_str(), key.name.c_str(), key.created_at.c_str(),
-                key.revoked_at.empty() ? "-" : key.revoked_at.c_str(), key.scope.c_str());
+    std::printf("%-22s %-24s %-8s %-17s %-17s %s\n", key.id.c_str(), key.name.c_str(), key.role.c_str(),
+                key.created_at.c_str(), key.revoked_at.empty() ? "-" : key.revoked_at.c_str(),
+                key.scope.empty() ? "-" : key.scope.c_str());
   }
   return 0;
 }
@@ -280,10 +302,13 @@ int main(int argc, char** argv) {
   if (!args.empty() && (args[0] == "--help" || args[0] == "-h" || args[0] == "help")) {
     std::fputs(kUsage.data(), stdout);
     std::fputs(kessai::cli::kReconUsage.data(), stdout);
+    std::fputs(kessai::cli::kReportUsage.data(), stdout);
     return 0;
   }
   if (!args.empty() && args[0] == "recon")
     return kessai::cli::recon_command({args.begin() + 1, args.end()}, url);
+  if (!args.empty() && args[0] == "report")
+    return kessai::cli::report_command({args.begin() + 1, args.end()}, url);
   const auto is = [&](std::size_t size, std::initializer_list<const char*> words) {
     if (args.size() != size) return false;
     std::size_t i = 0;
@@ -341,11 +366,13 @@ int main(int argc, char** argv) {
     }
     if (ledger_export_options) return ledger_export(connection, *ledger_export_options);
     if (apikey) {
-      const auto key =
-          kessai::engine::create_api_key(connection, apikey->name, apikey->scope, apikey->replace);
-      std::fprintf(stderr,
-                   "created %s for '%s'; the key is printed once, below; store it in the backend's secrets\n",
-                   key.id.c_str(), apikey->name.c_str());
+      const auto key = kessai::engine::create_api_key(connection, apikey->name, apikey->scope,
+                                                      apikey->replace, apikey->role);
+      std::fprintf(stderr, "created %s (%s) for '%s'; the key is printed once, below; %s\n", key.id.c_str(),
+                   std::string(to_string(apikey->role)).c_str(), apikey->name.c_str(),
+                   apikey->role == kessai::engine::KeyRole::finance
+                       ? "give it to the finance staff member, who logs in to /dashboard with it"
+                       : "store it in the backend's secrets");
       std::printf("%s\n", key.secret.c_str());
       return 0;
     }

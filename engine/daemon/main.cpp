@@ -14,6 +14,7 @@
 #include "config.hpp"
 #include "kessai/adapters/factory.hpp"
 #include "kessai/engine/api.hpp"
+#include "kessai/engine/dashboard.hpp"
 #include "kessai/engine/openapi.hpp"
 #include "kessai/engine/pg_api_stores.hpp"
 #include "kessai/engine/pg_pos_store.hpp"
@@ -168,6 +169,16 @@ int run(const Arguments& arguments) {
       },
       .openapi_json = std::string(engine::openapi_document()),
   });
+  // Finance staff's pages under /dashboard (docs/dashboard.md); the cookie is Secure when kessaid is
+  // reached over https.
+  engine::Dashboard dashboard(
+      engine::DashboardServices{.pool = pool,
+                                .keys = keys,
+                                .workers = workers,
+                                .clock = clock,
+                                .business_day = business_day.value(),
+                                .session_lifetime = engine::kDashboardSessionLifetime,
+                                .secure_cookie = config.public_url.starts_with("https://")});
 
   engine::WebhookDispatcher dispatcher(
       pool,
@@ -214,10 +225,13 @@ int run(const Arguments& arguments) {
   try {
     server = std::make_unique<runtime::HttpServer>(
         config.listen_host, config.listen_port, limits,
-        // Terminals speak Protobuf under /pos/ (docs/pos-protocol.md); backends JSON under /v1/.
-        [&api, &pos](runtime::HttpRequest request, runtime::Responder respond) {
+        // Terminals speak Protobuf under /pos/ (docs/pos-protocol.md); backends JSON under /v1/; finance
+        // staff use the dashboard under /dashboard.
+        [&api, &pos, &dashboard](runtime::HttpRequest request, runtime::Responder respond) {
           if (engine::PosApi::serves(request.path())) {
             pos.handle(std::move(request), std::move(respond));
+          } else if (engine::Dashboard::serves(request.path())) {
+            dashboard.handle(std::move(request), std::move(respond));
           } else {
             api.handle(std::move(request), std::move(respond));
           }

@@ -129,19 +129,8 @@ std::span<const RouteInfo> Api::routes() {
 }
 
 void Api::handle(runtime::HttpRequest request, runtime::Responder respond) {
-  const auto started = std::chrono::steady_clock::now();
   // Wrapped once so every answer, from any path, is logged the same way (never with the key).
-  runtime::Responder logged = [respond = std::move(respond), method = request.method,
-                               path = std::string(request.path()), started](runtime::HttpResponse response) {
-    const auto elapsed = std::chrono::steady_clock::now() - started;
-    log::info("http_request",
-              {{"method", method},
-               {"path", path},
-               {"status", response.status},
-               {"duration_us", static_cast<std::int64_t>(
-                                   std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count())}});
-    respond(std::move(response));
-  };
+  runtime::Responder logged = runtime::logged_responder(request, std::move(respond));
 
   std::map<std::string, std::string> params;
   std::string allowed;
@@ -240,6 +229,13 @@ runtime::HttpResponse Api::serve(const runtime::HttpRequest& request, std::size_
   runtime::HttpResponse failure;
   const std::optional<Caller> caller = authenticate(request, failure);
   if (!caller) return failure;
+  // A finance staff key reads reports on the dashboard; it must never charge or refund.
+  if (caller->role != KeyRole::backend) {
+    return error_response({ErrorCode::wrong_role,
+                           "this is a finance key (for /dashboard); /v1 takes a backend key, made with "
+                           "kessai apikey create --scope",
+                           ""});
+  }
   if (request.method == "POST" && !request.body.empty() && !is_json(request)) {
     return error_response(
         {ErrorCode::unsupported_media_type, "send the body as Content-Type: application/json", ""});

@@ -7,7 +7,7 @@ namespace kessai::engine {
 
 namespace {
 
-constexpr std::array<ErrorInfo, 42> kErrors{{
+constexpr std::array<ErrorInfo, 43> kErrors{{
     {ErrorCode::malformed_json, "malformed_json", 400, "The body is not valid JSON"},
     {ErrorCode::invalid_parameter, "invalid_parameter", 400, "A parameter has the wrong type or form"},
     {ErrorCode::missing_parameter, "missing_parameter", 400, "A required parameter is missing"},
@@ -63,6 +63,8 @@ constexpr std::array<ErrorInfo, 42> kErrors{{
      "The notice names no payment kessai sent to this processor"},
     {ErrorCode::image_unavailable, "image_unavailable", 409,
      "The payment intent has no merchant-presented code to show"},
+    {ErrorCode::wrong_role, "wrong_role", 403,
+     "The API key is not for this part of kessai: /v1 takes a backend key, /dashboard a finance key"},
 }};
 
 }  // namespace

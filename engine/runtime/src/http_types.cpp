@@ -1,6 +1,9 @@
 #include "kessai/runtime/http_types.hpp"
 
+#include <chrono>
 #include <cstdio>
+
+#include "kessai/runtime/log.hpp"
 
 namespace kessai::runtime {
 
@@ -31,6 +34,23 @@ HttpResponse problem_response(unsigned status, std::string_view code, std::strin
                   json_escape(title) + "\",\"status\":" + std::to_string(status) + ",\"detail\":\"" +
                   json_escape(detail) + "\",\"code\":\"" + json_escape(code) + "\"}";
   return response;
+}
+
+Responder logged_responder(const HttpRequest& request, Responder respond,
+                           std::function<void(HttpResponse&)> before) {
+  return [respond = std::move(respond), before = std::move(before), method = request.method,
+          path = std::string(request.path()),
+          started = std::chrono::steady_clock::now()](HttpResponse response) {
+    if (before) before(response);
+    const auto elapsed = std::chrono::steady_clock::now() - started;
+    log::info("http_request",
+              {{"method", method},
+               {"path", path},
+               {"status", response.status},
+               {"duration_us", static_cast<std::int64_t>(
+                                   std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count())}});
+    respond(std::move(response));
+  };
 }
 
 }  // namespace kessai::runtime

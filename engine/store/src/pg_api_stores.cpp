@@ -1,5 +1,7 @@
 #include "kessai/engine/pg_api_stores.hpp"
 
+#include <cassert>
+
 #include "kessai/engine/pg_store.hpp"
 #include "kessai/runtime/crypto.hpp"
 
@@ -44,13 +46,19 @@ std::optional<Caller> PgApiKeyStore::authenticate(const std::string& key_id,
   return with_connection(pool_, [&](pqxx::connection& connection) -> std::optional<Caller> {
     pqxx::read_transaction tx(connection);
     const pqxx::result rows = tx.exec_params(
-        "select name, encode(secret_sha256, 'hex'), scope_all, facility_ids, procedure_ids from api_keys"
-        " where id = $1 and revoked_at is null",
+        "select name, encode(secret_sha256, 'hex'), scope_all, facility_ids, procedure_ids, role"
+        " from api_keys where id = $1 and revoked_at is null",
         key_id);
     if (rows.empty()) return std::nullopt;
     if (!runtime::constant_time_equals(rows[0][1].as<std::string>(), secret_sha256)) return std::nullopt;
-    return Caller{key_id, rows[0][0].as<std::string>(), rows[0][2].as<bool>(), text_array(rows[0][3]),
-                  text_array(rows[0][4])};
+    const std::optional<KeyRole> role = key_role_from(rows[0][5].as<std::string>());
+    assert(role && "api_keys.role is checked by the database");
+    return Caller{.api_key_id = key_id,
+                  .name = rows[0][0].as<std::string>(),
+                  .scope_all = rows[0][2].as<bool>(),
+                  .facility_ids = text_array(rows[0][3]),
+                  .procedure_ids = text_array(rows[0][4]),
+                  .role = role.value_or(KeyRole::backend)};
   });
 }
 
@@ -169,7 +177,9 @@ bool PgWebhookEndpointStore::disable_endpoint(const std::string& owner, const st
 }
 
 CreatedApiKey create_api_key(pqxx::connection& connection, const std::string& name, const ApiKeyScope& scope,
-                             bool replace) {
+                             bool replace, KeyRole role) {
+  assert(role == KeyRole::backend ||
+         (!scope.all && scope.facility_ids.empty() && scope.procedure_ids.empty()));
   const std::string part = runtime::random_token(kApiKeyPartChars);
   CreatedApiKey key{"key_" + part, "ksk_" + part + "_" + runtime::random_token(kApiKeySecretChars)};
   pqxx::work tx(connection);
@@ -177,10 +187,10 @@ CreatedApiKey create_api_key(pqxx::connection& connection, const std::string& na
     tx.exec_params("update api_keys set revoked_at = now() where name = $1 and revoked_at is null", name);
   }
   tx.exec_params(
-      "insert into api_keys (id, name, secret_sha256, scope_all, facility_ids, procedure_ids)"
-      " values ($1, $2, decode($3, 'hex'), $4, $5::text[], $6::text[])",
+      "insert into api_keys (id, name, secret_sha256, scope_all, facility_ids, procedure_ids, role)"
+      " values ($1, $2, decode($3, 'hex'), $4, $5::text[], $6::text[], $7)",
       key.id, name, runtime::sha256_hex(key.secret), scope.all, array_literal(scope.facility_ids),
-      array_literal(scope.procedure_ids));
+      array_literal(scope.procedure_ids), std::string(to_string(role)));
   tx.commit();
   return key;
 }
@@ -196,17 +206,18 @@ bool revoke_api_key(pqxx::connection& connection, const std::string& key_id) {
 std::vector<ApiKeyInfo> list_api_keys(pqxx::connection& connection) {
   pqxx::read_transaction tx(connection);
   std::vector<ApiKeyInfo> keys;
-  for (const auto& row : tx.exec("select id, name, case when scope_all then 'all' else"
-                                 "  concat_ws(', ', nullif(array_to_string(array(select 'facility:' || f "
-                                 "from unnest(facility_ids) f), ', '), ''),"
-                                 "                  nullif(array_to_string(array(select 'procedure:' || p "
-                                 "from unnest(procedure_ids) p), ', '), ''))"
-                                 " end,"
-                                 " to_char(created_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI'),"
-                                 " coalesce(to_char(revoked_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI'), '')"
-                                 " from api_keys order by created_at, id")) {
+  for (const auto& row :
+       tx.exec("select id, name, case when scope_all then 'all' else"
+               "  concat_ws(', ', nullif(array_to_string(array(select 'facility:' || f "
+               "from unnest(facility_ids) f), ', '), ''),"
+               "                  nullif(array_to_string(array(select 'procedure:' || p "
+               "from unnest(procedure_ids) p), ', '), ''))"
+               " end,"
+               " to_char(created_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI'),"
+               " coalesce(to_char(revoked_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI'), ''),"
+               " role from api_keys order by created_at, id")) {
     keys.push_back({row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>(),
-                    row[3].as<std::string>(), row[4].as<std::string>()});
+                    row[3].as<std::string>(), row[4].as<std::string>(), row[5].as<std::string>()});
   }
   return keys;
 }

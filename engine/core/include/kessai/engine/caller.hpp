@@ -3,6 +3,7 @@
 // headers) happens at the API edge; the use cases only see this.
 
 #include <algorithm>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -28,6 +29,25 @@ inline std::optional<std::string> api_key_id_of(std::string_view presented_key) 
   return "key_" + std::string(part);
 }
 
+// What a key is for (api_keys.role). One key never does both: a backend's key charges and refunds under
+// /v1/, a finance staff (会計課) key reads the reports and works the exception queue under /dashboard/.
+// Stable numbers; never renumber.
+enum class KeyRole : std::uint8_t {
+  backend = 1,
+  finance = 2,
+};
+
+inline std::string_view to_string(KeyRole role) {
+  return role == KeyRole::finance ? "finance" : "backend";
+}
+
+// The role named as in the database and on the command line; nullopt for any other text.
+inline std::optional<KeyRole> key_role_from(std::string_view text) {
+  if (text == "backend") return KeyRole::backend;
+  if (text == "finance") return KeyRole::finance;
+  return std::nullopt;
+}
+
 struct Caller {
   std::string api_key_id;  // "key_…"
   std::string name;
@@ -37,6 +57,7 @@ struct Caller {
   // A POS terminal ("term_…") instead of an API key: it charges for its facility (facility_ids) and may
   // refund the payments any terminal of that facility took.
   std::string terminal_id{};
+  KeyRole role = KeyRole::backend;
 
   bool may_charge(const std::optional<FacilityId>& facility,
                   const std::optional<ProcedureId>& procedure) const {

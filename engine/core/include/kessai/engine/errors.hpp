@@ -53,6 +53,7 @@ enum class ErrorCode : std::uint16_t {
   notice_malformed = 40,
   notice_unknown_payment = 41,
   image_unavailable = 42,
+  wrong_role = 43,
 };
 
 struct ErrorInfo {

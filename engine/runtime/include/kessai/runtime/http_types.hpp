@@ -41,4 +41,9 @@ HttpResponse problem_response(unsigned status, std::string_view code, std::strin
 // Escapes text for a JSON string literal (without the quotes).
 std::string json_escape(std::string_view text);
 
+// Wraps a handler's responder so every answer is logged once as an "http_request" line (method, path,
+// status, duration from now), never with a header's value; `before` may change the answer first.
+Responder logged_responder(const HttpRequest& request, Responder respond,
+                           std::function<void(HttpResponse&)> before = {});
+
 }  // namespace kessai::runtime

@@ -56,9 +56,10 @@ struct CreatedApiKey {
   std::string secret;  // the whole key "ksk_…"; shown once, stored only as a hash
 };
 
-// Creates a key; with replace, first revokes the caller's other unrevoked keys of the same name.
+// Creates a key; with replace, first revokes the caller's other unrevoked keys of the same name. A finance
+// key carries no scope (it charges nothing): pass an empty one.
 CreatedApiKey create_api_key(pqxx::connection& connection, const std::string& name, const ApiKeyScope& scope,
-                             bool replace);
+                             bool replace, KeyRole role = KeyRole::backend);
 // False when there is no such unrevoked key.
 bool revoke_api_key(pqxx::connection& connection, const std::string& key_id);
 
@@ -68,6 +69,7 @@ struct ApiKeyInfo {
   std::string scope;  // "all" or "facility:A, procedure:B"
   std::string created_at;
   std::string revoked_at;
+  std::string role{};  // "backend" or "finance"
 };
 std::vector<ApiKeyInfo> list_api_keys(pqxx::connection& connection);
 
