@@ -106,7 +106,7 @@ class ZenginRecord {
   }
 
  private:
-  void at(std::size_t position) const { assert(bytes_.size() + 1 == position); }
+  void at([[maybe_unused]] std::size_t position) const { assert(bytes_.size() + 1 == position); }
 
   // Fills `width` bytes whatever the value, so the positions after it stay right after an error.
   void pad(std::size_t width, std::string_view value, char filler, bool right_aligned) {
