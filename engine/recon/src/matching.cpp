@@ -2,8 +2,12 @@
 
 #include <algorithm>
 #include <array>
+#include <cassert>
+#include <functional>
+#include <limits>
 #include <map>
 #include <set>
+#include <type_traits>
 #include <unordered_map>
 #include <utility>
 
@@ -41,52 +45,166 @@ std::int64_t signed_item_amount(const LedgerItem& item) {
   return item.kind == ItemKind::capture ? item.amount_yen : -item.amount_yen;
 }
 
-// Lookups over the items: by our reference (per kind of line) and by the processor's id.
-class ItemIndex {
+// An open-addressing hash table of indexes into a vector (items or lines), keyed by a view of the
+// element, so the keys are not copied: 8 bytes a slot (the index and 32 bits of its key's hash, so that
+// a probe looks at another element only when those agree), twice as many slots as elements. `KeyOf`
+// gives an index's key; the first index added under a key is the one found, as
+// std::unordered_map::emplace does.
+template <typename KeyOf>
+class IndexTable {
  public:
-  explicit ItemIndex(const std::vector<LedgerItem>& items) {
-    for (std::size_t i = 0; i < items.size(); ++i) {
-      const LedgerItem& item = items[i];
-      // A Pay-easy 取消 carries its payment's pi_…: a refund line finds the reversal by that reference.
-      (item.kind == ItemKind::capture ? sales_ : refunds_).emplace(item.reference, i);
-      if (!item.processor_reference.empty()) {
-        (item.kind == ItemKind::capture ? sales_by_processor_ : refunds_by_processor_)
-            .emplace(item.processor_reference, i);
+  using Key = std::invoke_result_t<const KeyOf&, std::size_t>;
+
+  IndexTable(KeyOf key_of, std::size_t capacity) : key_of_(std::move(key_of)) {
+    assert(capacity <= std::numeric_limits<std::uint32_t>::max() / 2);
+    std::size_t slots = 16;
+    while (slots < capacity * 2) slots *= 2;
+    slots_.assign(slots, kEmpty);
+    mask_ = slots - 1;
+  }
+
+  // The index already under `index`'s key, else nullopt after adding `index`.
+  std::optional<std::size_t> insert(std::size_t index) {
+    assert(index <= std::numeric_limits<std::uint32_t>::max() && (size_ + 1) * 2 <= slots_.size());
+    const Key key = key_of_(index);
+    const std::size_t hashed = hash(key);
+    const std::uint64_t tag = tag_of(hashed);
+    for (std::size_t slot = hashed & mask_;; slot = (slot + 1) & mask_) {
+      if (slots_[slot] == kEmpty) {
+        slots_[slot] = tag | index;
+        ++size_;
+        return std::nullopt;
       }
-      if (item.kind == ItemKind::capture) {
-        by_amount_merchant_[{item.amount_yen, item.merchant}].push_back(i);
-      } else {
-        refunds_of_payment_[item.payment_intent_id].push_back(i);
+      if ((slots_[slot] & kTagMask) == tag && key_of_(index_of(slots_[slot])) == key) {
+        return index_of(slots_[slot]);
       }
     }
   }
 
-  std::optional<std::size_t> by_reference(LineKind kind, const std::string& reference) const {
-    return find(kind == LineKind::sale ? sales_ : refunds_, reference);
+  std::optional<std::size_t> find(const Key& key) const {
+    const std::size_t hashed = hash(key);
+    const std::uint64_t tag = tag_of(hashed);
+    for (std::size_t slot = hashed & mask_;; slot = (slot + 1) & mask_) {
+      if (slots_[slot] == kEmpty) return std::nullopt;
+      if ((slots_[slot] & kTagMask) == tag && key_of_(index_of(slots_[slot])) == key) {
+        return index_of(slots_[slot]);
+      }
+    }
   }
-  std::optional<std::size_t> by_processor_id(LineKind kind, const std::string& id) const {
+
+ private:
+  static constexpr std::uint64_t kEmpty = std::numeric_limits<std::uint64_t>::max();
+  static constexpr std::uint64_t kTagMask = 0xFFFF'FFFF'0000'0000;
+  // The hash's high bits: the low ones choose the slot. An index is below 2^32 - 1, so no tagged slot
+  // is kEmpty.
+  static std::uint64_t tag_of(std::size_t hashed) { return static_cast<std::uint64_t>(hashed) & kTagMask; }
+  static std::size_t index_of(std::uint64_t slot) { return static_cast<std::size_t>(slot & 0xFFFF'FFFF); }
+  static std::size_t hash(std::string_view key) { return std::hash<std::string_view>{}(key); }
+  static std::size_t hash(const std::pair<LineKind, std::string_view>& key) {
+    return std::hash<std::string_view>{}(key.second) ^ static_cast<std::size_t>(key.first);
+  }
+
+  KeyOf key_of_;
+  std::vector<std::uint64_t> slots_{};
+  std::size_t mask_ = 0;
+  std::size_t size_ = 0;
+};
+
+struct ReferenceOf {
+  const std::vector<LedgerItem>* items;
+  std::string_view operator()(std::size_t i) const { return (*items)[i].reference; }
+};
+
+struct ProcessorReferenceOf {
+  const std::vector<LedgerItem>* items;
+  std::string_view operator()(std::size_t i) const { return (*items)[i].processor_reference; }
+};
+
+std::size_t count_kind(const std::vector<LedgerItem>& items, bool captures) {
+  return static_cast<std::size_t>(std::count_if(items.begin(), items.end(), [&](const LedgerItem& item) {
+    return (item.kind == ItemKind::capture) == captures;
+  }));
+}
+
+// Lookups over the items: by our reference (per kind of line), by the processor's id, the captures by
+// amount and merchant (fallback), the refunds of a payment. Only the first and the last are built at
+// once: a line not found by our reference is rare, and the items' processor_reference, merchant and at
+// may still have to be read (`complete`, called once, before the first look-up that needs them).
+class ItemIndex {
+ public:
+  ItemIndex(std::vector<LedgerItem>& items, const CompleteItems& complete)
+      : items_(items),
+        complete_(complete),
+        sales_(ReferenceOf{&items}, count_kind(items, true)),
+        refunds_(ReferenceOf{&items}, count_kind(items, false)) {
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      // A Pay-easy 取消 carries its payment's pi_…: a refund line finds the reversal by that reference.
+      if (items[i].kind == ItemKind::capture) {
+        sales_.insert(i);
+      } else {
+        refunds_.insert(i);
+        refunds_of_payment_[items[i].payment_intent_id].push_back(i);
+      }
+    }
+  }
+
+  std::optional<std::size_t> by_reference(LineKind kind, std::string_view reference) const {
+    return (kind == LineKind::sale ? sales_ : refunds_).find(reference);
+  }
+  std::optional<std::size_t> by_processor_id(LineKind kind, std::string_view id) {
     if (id.empty()) return std::nullopt;
-    return find(kind == LineKind::sale ? sales_by_processor_ : refunds_by_processor_, id);
+    if (!by_processor_) {
+      complete();
+      by_processor_.emplace(items_);
+    }
+    return (kind == LineKind::sale ? by_processor_->sales : by_processor_->refunds).find(id);
   }
-  const std::vector<std::size_t>* captures_of(std::int64_t amount, const std::string& merchant) const {
-    auto found = by_amount_merchant_.find({amount, merchant});
-    return found == by_amount_merchant_.end() ? nullptr : &found->second;
+  const std::vector<std::size_t>* captures_of(std::int64_t amount, std::string_view merchant) {
+    if (!by_amount_merchant_) {
+      complete();
+      by_amount_merchant_.emplace();
+      for (std::size_t i = 0; i < items_.size(); ++i) {
+        const LedgerItem& item = items_[i];
+        if (item.kind == ItemKind::capture)
+          (*by_amount_merchant_)[{item.amount_yen, item.merchant}].push_back(i);
+      }
+    }
+    auto found = by_amount_merchant_->find({amount, merchant});
+    return found == by_amount_merchant_->end() ? nullptr : &found->second;
   }
-  const std::vector<std::size_t>* refunds_of(const std::string& payment) const {
+  const std::vector<std::size_t>* refunds_of(std::string_view payment) const {
+    if (refunds_of_payment_.empty()) return nullptr;
     auto found = refunds_of_payment_.find(payment);
     return found == refunds_of_payment_.end() ? nullptr : &found->second;
   }
 
  private:
-  using Map = std::unordered_map<std::string, std::size_t>;
-  static std::optional<std::size_t> find(const Map& map, const std::string& key) {
-    auto found = map.find(key);
-    if (found == map.end()) return std::nullopt;
-    return found->second;
+  struct ByProcessor {
+    explicit ByProcessor(const std::vector<LedgerItem>& items)
+        : sales(ProcessorReferenceOf{&items}, count_kind(items, true)),
+          refunds(ProcessorReferenceOf{&items}, count_kind(items, false)) {
+      for (std::size_t i = 0; i < items.size(); ++i) {
+        if (items[i].processor_reference.empty()) continue;
+        (items[i].kind == ItemKind::capture ? sales : refunds).insert(i);
+      }
+    }
+    IndexTable<ProcessorReferenceOf> sales, refunds;
+  };
+
+  void complete() {
+    if (completed_ || !complete_) return;
+    completed_ = true;
+    complete_(items_);
   }
-  Map sales_, refunds_, sales_by_processor_, refunds_by_processor_;
-  std::map<std::pair<std::int64_t, std::string>, std::vector<std::size_t>> by_amount_merchant_;
-  std::unordered_map<std::string, std::vector<std::size_t>> refunds_of_payment_;
+
+  std::vector<LedgerItem>& items_;
+  const CompleteItems& complete_;
+  bool completed_ = false;
+  IndexTable<ReferenceOf> sales_, refunds_;
+  std::unordered_map<std::string_view, std::vector<std::size_t>> refunds_of_payment_{};
+  std::optional<ByProcessor> by_processor_{};
+  std::optional<std::map<std::pair<std::int64_t, std::string_view>, std::vector<std::size_t>>>
+      by_amount_merchant_{};
 };
 
 std::string normalise_name(std::string_view name) {
@@ -126,14 +244,22 @@ std::string_view to_string(ItemKind kind) {
 }
 
 FileMatch match_settlement_file(const StatementFile& file, const ProcessorContract& contract,
-                                const ReconConfig& config, std::vector<LedgerItem>& items) {
-  const ItemIndex index(items);
+                                const ReconConfig& config, std::vector<LedgerItem>& items,
+                                const CompleteItems& complete_items) {
+  ItemIndex index(items, complete_items);
   FileMatch match;
   match.lines.resize(file.lines.size());
   // Items settled by this file, and the processor's ids seen in it (a repeated id is a duplicate line).
   std::vector<bool> settled_here(items.size(), false);
-  std::set<std::pair<LineKind, std::string>> seen_ids;
+  const auto processor_id_of = [&file](std::size_t l) {
+    return std::pair<LineKind, std::string_view>(file.lines[l].kind, file.lines[l].processor_transaction_id);
+  };
+  IndexTable<decltype(processor_id_of)> seen_ids(processor_id_of, file.lines.size());
   std::vector<std::size_t> unmatched_sales;
+  // How a message names a line: built only for the few lines with an exception.
+  const auto where = [&file](std::size_t l, const std::string& id) {
+    return "line " + std::to_string(file.lines[l].record) + " (" + id + ")";
+  };
 
   auto exception = [&](Reason reason, std::size_t line, std::optional<std::size_t> item, std::string detail) {
     FoundException found{.reason = reason, .line = line, .item = item, .detail = std::move(detail)};
@@ -146,15 +272,12 @@ FileMatch match_settlement_file(const StatementFile& file, const ProcessorContra
     LineOutcome& outcome = match.lines[l];
     match.fee_yen += line.fee_yen;
     match.net_yen += line.net_yen;
-    const std::string where =
-        "line " + std::to_string(line.record) + " (" + line.processor_transaction_id + ")";
 
-    if (!line.processor_transaction_id.empty() &&
-        !seen_ids.emplace(line.kind, line.processor_transaction_id).second) {
-      std::optional<std::size_t> first = index.by_reference(line.kind, line.reference);
-      if (first) outcome.payment_intent_id = items[*first].payment_intent_id;
+    if (!line.processor_transaction_id.empty() && seen_ids.insert(l).has_value()) {
+      outcome.payment_item = index.by_reference(line.kind, line.reference);
       FoundException* e = exception(Reason::duplicate_settlement, l, std::nullopt,
-                                    where + ": the processor's transaction " + line.processor_transaction_id +
+                                    where(l, line.processor_transaction_id) +
+                                        ": the processor's transaction " + line.processor_transaction_id +
                                         " is in this file twice; the second line settles nothing");
       e->actual_yen = line.amount_yen;
       e->suspense_yen = line.amount_yen;
@@ -163,7 +286,7 @@ FileMatch match_settlement_file(const StatementFile& file, const ProcessorContra
     }
 
     std::optional<std::size_t> item = index.by_reference(line.kind, line.reference);
-    std::string matched_by = "reference";
+    std::string_view matched_by = "reference";
     if (!item) {
       item = index.by_processor_id(line.kind, line.processor_transaction_id);
       matched_by = "processor_transaction_id";
@@ -174,21 +297,23 @@ FileMatch match_settlement_file(const StatementFile& file, const ProcessorContra
         continue;
       }
       FoundException* e = exception(Reason::unknown_in_ledger, l, std::nullopt,
-                                    where + ": a refund of " + yen(magnitude(line.amount_yen)) +
-                                        " (reference '" + line.reference + "') that is no refund of ours");
+                                    where(l, line.processor_transaction_id) + ": a refund of " +
+                                        yen(magnitude(line.amount_yen)) + " (reference '" + line.reference +
+                                        "') that is no refund of ours");
       e->actual_yen = line.amount_yen;
       e->suspense_yen = line.amount_yen;
       match.suspense_yen += line.amount_yen;
       continue;
     }
     LedgerItem& found = items[*item];
-    outcome.payment_intent_id = found.payment_intent_id;
+    outcome.payment_item = item;
     if (found.settled || settled_here[*item]) {
-      FoundException* e = exception(
-          Reason::duplicate_settlement, l, item,
-          where + ": " + std::string(to_string(found.kind)) + " " + found.reference + " was settled " +
-              (found.settled ? "by an earlier file" : "by an earlier line of this file") +
-              "; this line settles nothing");
+      FoundException* e =
+          exception(Reason::duplicate_settlement, l, item,
+                    where(l, line.processor_transaction_id) + ": " + std::string(to_string(found.kind)) +
+                        " " + found.reference + " was settled " +
+                        (found.settled ? "by an earlier file" : "by an earlier line of this file") +
+                        "; this line settles nothing");
       e->actual_yen = line.amount_yen;
       e->suspense_yen = line.amount_yen;
       match.suspense_yen += line.amount_yen;
@@ -223,14 +348,12 @@ FileMatch match_settlement_file(const StatementFile& file, const ProcessorContra
         }
       }
     }
-    const std::string where =
-        "line " + std::to_string(file.lines[l].record) + " (" + line.processor_transaction_id + ")";
     if (!best || tie) {
-      FoundException* e =
-          exception(Reason::unknown_in_ledger, l, std::nullopt,
-                    where + ": a sale of " + yen(line.amount_yen) + " at merchant " + line.merchant +
-                        " (reference '" + line.reference + "') that is no payment of ours" +
-                        (tie ? " (several payments fit it equally by amount, merchant and time)" : ""));
+      FoundException* e = exception(
+          Reason::unknown_in_ledger, l, std::nullopt,
+          where(l, line.processor_transaction_id) + ": a sale of " + yen(line.amount_yen) + " at merchant " +
+              line.merchant + " (reference '" + line.reference + "') that is no payment of ours" +
+              (tie ? " (several payments fit it equally by amount, merchant and time)" : ""));
       e->actual_yen = line.amount_yen;
       e->suspense_yen = line.amount_yen;
       match.suspense_yen += line.amount_yen;
@@ -239,7 +362,7 @@ FileMatch match_settlement_file(const StatementFile& file, const ProcessorContra
     LineOutcome& outcome = match.lines[l];
     outcome.item = best;
     outcome.matched_by = "fallback";
-    outcome.payment_intent_id = items[*best].payment_intent_id;
+    outcome.payment_item = best;
     outcome.ledger_amount_yen = signed_item_amount(items[*best]);
     settled_here[*best] = true;
   }
@@ -250,13 +373,12 @@ FileMatch match_settlement_file(const StatementFile& file, const ProcessorContra
     if (!outcome.item) continue;
     const StatementLine& line = file.lines[l];
     const LedgerItem& item = items[*outcome.item];
-    const std::string where = "line " + std::to_string(line.record) + " (" + item.reference + ")";
     match.receivable_yen += outcome.ledger_amount_yen;
 
     if (line.amount_yen != outcome.ledger_amount_yen) {
       FoundException* e = exception(Reason::amount_mismatch, l, outcome.item,
-                                    where + ": the file says " + yen(line.amount_yen) + ", the ledger " +
-                                        yen(outcome.ledger_amount_yen));
+                                    where(l, item.reference) + ": the file says " + yen(line.amount_yen) +
+                                        ", the ledger " + yen(outcome.ledger_amount_yen));
       e->expected_yen = outcome.ledger_amount_yen;
       e->actual_yen = line.amount_yen;
       e->suspense_yen = line.amount_yen - outcome.ledger_amount_yen;
@@ -266,22 +388,23 @@ FileMatch match_settlement_file(const StatementFile& file, const ProcessorContra
     const std::optional<std::int64_t> fee =
         contracted_fee_yen(contract, line.kind, line.brand, magnitude(line.amount_yen));
     if (!fee) {
-      FoundException* e = exception(Reason::fee_mismatch, l, outcome.item,
-                                    where + ": a fee of " + yen(magnitude(line.fee_yen)) + " on brand '" +
-                                        line.brand + "', which has no contracted rate in recon.toml");
-      e->actual_yen = magnitude(line.fee_yen);
-    } else if (magnitude(magnitude(line.fee_yen) - *fee) > config.fee_tolerance_yen) {
       FoundException* e =
           exception(Reason::fee_mismatch, l, outcome.item,
-                    where + ": a fee of " + yen(magnitude(line.fee_yen)) + " where the contract gives " +
-                        yen(*fee) + " (tolerance " + yen(config.fee_tolerance_yen) + ")");
+                    where(l, item.reference) + ": a fee of " + yen(magnitude(line.fee_yen)) + " on brand '" +
+                        line.brand + "', which has no contracted rate in recon.toml");
+      e->actual_yen = magnitude(line.fee_yen);
+    } else if (magnitude(magnitude(line.fee_yen) - *fee) > config.fee_tolerance_yen) {
+      FoundException* e = exception(Reason::fee_mismatch, l, outcome.item,
+                                    where(l, item.reference) + ": a fee of " + yen(magnitude(line.fee_yen)) +
+                                        " where the contract gives " + yen(*fee) + " (tolerance " +
+                                        yen(config.fee_tolerance_yen) + ")");
       e->expected_yen = *fee;
       e->actual_yen = magnitude(line.fee_yen);
     }
 
     if (item.settlement_date < file.business_date) {
       FoundException* e = exception(Reason::late_settlement, l, outcome.item,
-                                    where + ": of " + date_text(item.settlement_date) +
+                                    where(l, item.reference) + ": of " + date_text(item.settlement_date) +
                                         ", settled in the file of " + date_text(file.business_date));
       e->expected_yen = outcome.ledger_amount_yen;
       e->actual_yen = line.amount_yen;
@@ -300,7 +423,7 @@ FileMatch match_settlement_file(const StatementFile& file, const ProcessorContra
       }
       if (refunded >= item.amount_yen && !refund_settled) {
         FoundException* e = exception(Reason::settled_after_refund, l, outcome.item,
-                                      where + ": settled for " + yen(line.amount_yen) +
+                                      where(l, item.reference) + ": settled for " + yen(line.amount_yen) +
                                           " although it was refunded whole by " +
                                           date_text(file.business_date) + " and no refund of it is settled");
         e->expected_yen = 0;

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -52,11 +53,17 @@ struct LedgerItem {
   bool settled = false;           // by a line of an earlier file
 };
 
-// How one line of the file was matched.
+// Fills in the items' processor_reference, merchant and at (see match_settlement_file).
+using CompleteItems = std::function<void(std::vector<LedgerItem>&)>;
+
+// How one line of the file was matched. A million of these live at once on a big night: indexes into
+// the items, not copies of their ids.
 struct LineOutcome {
-  std::optional<std::size_t> item{};   // index into the items it settles; none: it settles nothing
-  std::string matched_by{};            // "reference", "processor_transaction_id", "fallback", or empty
-  std::string payment_intent_id{};     // the payment it is about, when known (also for a duplicate)
+  std::optional<std::size_t> item{};  // index into the items it settles; none: it settles nothing
+  std::string_view matched_by{};  // "reference", "processor_transaction_id", "fallback", or empty (static)
+  // The item whose payment_intent_id is the payment the line is about, when known: the item it settles,
+  // or for a duplicate the item settled already.
+  std::optional<std::size_t> payment_item{};
   std::int64_t ledger_amount_yen = 0;  // the item's amount, signed as the receivable moves (refund < 0)
 };
 
@@ -86,8 +93,14 @@ struct FileMatch {
 // A line is matched 1:1 by our reference (pi_…/re_…), else by the processor's transaction id; a sale
 // that neither finds is matched by fallback: an unsettled capture of the same amount and merchant whose
 // time is within `config.fallback_window` of the line's, the nearest one, if no other is as near.
+//
+// `items` may come without their processor_reference, merchant and at, which only a line not found by
+// our reference needs (looked for by the processor's id, and a sale by fallback): `complete_items` then
+// reads them, called once before the first such look-up. A file whose lines all carry our references
+// never calls it (recon_store: on a night of a million lines, a join with every payment saved).
 FileMatch match_settlement_file(const StatementFile& file, const ProcessorContract& contract,
-                                const ReconConfig& config, std::vector<LedgerItem>& items);
+                                const ReconConfig& config, std::vector<LedgerItem>& items,
+                                const CompleteItems& complete_items = {});
 
 // The items of the processor that are due in a file already read (by their settlement_date) and are
 // settled by none: a missing settlement each. `closed_dates`: the dates whose file of this processor has
