@@ -9,6 +9,7 @@
 #include "bank/bank_main.hpp"
 #include "emoney_centre/emoney_centre_main.hpp"
 #include "kessai/runtime/http_server.hpp"
+#include "load/load_main.hpp"
 #include "notifier.hpp"
 #include "pos/pos_fleet_main.hpp"
 #include "qr_provider/qr_provider_main.hpp"
@@ -153,6 +154,11 @@ constexpr std::string_view kUsage =
     "                     [--mix card=40,emoney=40,qr=20] [--fee-codes F001,F003] [--drop-rate R]\n"
     "                     [--offline-payments P] [--lost-reply-rate R] [--duplicate-upload-rate R]\n"
     "                     [--partial-upload-rate R] [--refund-rate R] [--decline-rate R] [--report FILE]\n"
+    "  load             load on kessaid's API for the throughput benchmark: card payments over kept-alive\n"
+    "                   connections, open loop at a rate or closed loop; payments/s and latency\n"
+    "                   percentiles (a client; its own options: kessai-sim load --help):\n"
+    "                   kessai-sim load --url http://127.0.0.1:PORT [--api-key KEY] [--connections N]\n"
+    "                     [--rate R] [--duration S] [--warmup S] [--threads T] [--json FILE] [--quiet]\n"
     "  bank             the city's receiving bank for a business date (a one-shot command; its own\n"
     "                   options: kessai-sim bank --help): asks each processor for its settlement file,\n"
     "                   pays the net totals in on the next bank business day and writes the Zengin\n"
@@ -213,6 +219,15 @@ int main(int argc, char** argv) {
   const std::string simulator = argv[1];
   // The bank is a one-shot command with options of its own.
   if (simulator == "bank") return kessai::sim::bank::run_bank({argv + 2, argv + argc});
+  // The load generator is a client with options of its own.
+  if (simulator == "load") {
+    try {
+      return kessai::sim::load::run_load({argv + 2, argv + argc});
+    } catch (const std::exception& error) {
+      std::fprintf(stderr, "kessai-sim load: %s\n", error.what());
+      return 1;
+    }
+  }
   // The terminal fleet is a client with options of its own.
   if (simulator == "pos") {
     try {
