@@ -339,7 +339,7 @@ namespace {
 std::string tokyo_today() {
   const auto now = std::chrono::system_clock::now() + std::chrono::hours(9);
   const std::chrono::year_month_day day{std::chrono::floor<std::chrono::days>(now)};
-  char text[11];
+  char text[32];  // GCC counts a year of up to 11 characters
   std::snprintf(text, sizeof text, "%04d-%02u-%02u", static_cast<int>(day.year()),
                 static_cast<unsigned>(day.month()), static_cast<unsigned>(day.day()));
   return text;
