@@ -244,10 +244,22 @@ std::optional<Error> read_route_rows(const toml::table& root, Config& config) {
 std::optional<Error> read_rest(const toml::table& root, Config& config) {
   Error error;
   if (const toml::table* database = sub_table(root, "database", error)) {
-    if (auto e = reject_unknown_keys(*database, {"url", "connections_max"}, "[database]")) return e;
+    if (auto e = reject_unknown_keys(
+            *database, {"url", "connections_max", "group_commit_threads", "group_commit_batch_max"},
+            "[database]")) {
+      return e;
+    }
     if (auto e = read_string(*database, "url", "database", config.database_url)) return e;
     if (auto e = read_count(*database, "connections_max", "database", config.database_connections_max, 1,
                             static_cast<std::int64_t>(ledger::pg::kPoolConnectionsMax))) {
+      return e;
+    }
+    if (auto e =
+            read_count(*database, "group_commit_threads", "database", config.group_commit_threads, 0, 16)) {
+      return e;
+    }
+    if (auto e = read_count(*database, "group_commit_batch_max", "database", config.group_commit_batch_max, 1,
+                            10'000)) {
       return e;
     }
   }

@@ -20,11 +20,15 @@ struct Config {
   std::string listen_host = "127.0.0.1";
   std::uint16_t listen_port = 8080;
   std::size_t io_threads = 2;
-  std::size_t worker_threads = 32;
+  std::size_t worker_threads = 128;
   std::size_t worker_queue_max = 10'000;
   std::size_t body_bytes_max = 64 * 1024;
   std::string database_url;
   std::size_t database_connections_max = 16;
+  // Payment writes of concurrent requests share transactions (engine/store/group_commit.hpp), written by
+  // this many threads with a connection each; 0: each request commits its own.
+  std::size_t group_commit_threads = 2;
+  std::size_t group_commit_batch_max = 512;
   std::string time_zone = "Asia/Tokyo";
   std::string cutoff = "00:00";
   log::Level log_level = log::Level::info;

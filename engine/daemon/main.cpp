@@ -15,6 +15,7 @@
 #include "kessai/adapters/factory.hpp"
 #include "kessai/engine/api.hpp"
 #include "kessai/engine/dashboard.hpp"
+#include "kessai/engine/group_commit.hpp"
 #include "kessai/engine/openapi.hpp"
 #include "kessai/engine/pg_api_stores.hpp"
 #include "kessai/engine/pg_pos_store.hpp"
@@ -135,9 +136,16 @@ int run(const Arguments& arguments) {
     return 1;
   }
 
-  engine::PgPaymentStore store(pool);
+  // Declared before the stores and the workers, so it outlives every request that may hand it a write.
+  std::unique_ptr<engine::GroupCommitter> committer;
+  if (config.group_commit_threads > 0) {
+    committer = std::make_unique<engine::GroupCommitter>(
+        config.database_url, engine::GroupCommitOptions{.committers = config.group_commit_threads,
+                                                        .batch_max = config.group_commit_batch_max});
+  }
+  engine::PgPaymentStore store(pool, committer.get());
   engine::PgApiKeyStore keys(pool);
-  engine::PgIdempotencyStore idempotency(pool);
+  engine::PgIdempotencyStore idempotency(pool, committer.get());
   engine::PgWebhookEndpointStore webhook_endpoints(pool);
   engine::IdGenerator ids;
   engine::PaymentService service(store, router, clock, ids, business_day.value());

@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "fakes.hpp"
+#include "kessai/engine/group_commit.hpp"
 #include "kessai/engine/payment_service.hpp"
 #include "kessai/engine/pg_api_stores.hpp"
 #include "kessai/engine/pg_store.hpp"
@@ -59,8 +60,16 @@ TEST_CASE_METHOD(Fixture, "API keys are stored hashed, authenticate with the who
 }
 
 TEST_CASE_METHOD(Fixture, "idempotency: start, replay, mismatch, in flight, take-over after the lease") {
-  PgIdempotencyStore store(pool);
+  // The same answers whether each call commits alone or shares a group commit.
+  std::unique_ptr<GroupCommitter> committer;
+  SECTION("one transaction per call") {}
+  SECTION("group commit") {
+    committer = std::make_unique<GroupCommitter>(database.url(), GroupCommitOptions{});
+  }
+  PgIdempotencyStore store(pool, committer.get());
+  CHECK(store.begin("key_a", "k0", "fp0").fresh);
   CHECK(store.begin("key_a", "k1", "fp1").outcome == IdempotencyBegin::started);
+  CHECK_FALSE(store.begin("key_a", "k1", "fp1").fresh);
   CHECK(store.begin("key_a", "k1", "fp1").outcome == IdempotencyBegin::in_flight);
   CHECK(store.begin("key_a", "k1", "fp2").outcome == IdempotencyBegin::mismatch);
   CHECK(store.begin("key_b", "k1", "fp2").outcome == IdempotencyBegin::started);  // keys are per API key
@@ -77,7 +86,9 @@ TEST_CASE_METHOD(Fixture, "idempotency: start, replay, mismatch, in flight, take
   CHECK(store.begin("key_a", "k3", "fp").outcome == IdempotencyBegin::started);
   CHECK(store.begin("key_a", "k3", "fp").outcome == IdempotencyBegin::in_flight);
   exec("update idempotency_keys set updated_at = now() - interval '2 minutes' where key in ('k2', 'k3')");
-  CHECK(store.begin("key_a", "k3", "fp").outcome == IdempotencyBegin::started);  // taken over
+  const IdempotencyRecord taken_over = store.begin("key_a", "k3", "fp");
+  CHECK(taken_over.outcome == IdempotencyBegin::started);
+  CHECK_FALSE(taken_over.fresh);  // the request that died may have created something
   CHECK(store.begin("key_a", "k3", "fp").outcome == IdempotencyBegin::in_flight);
   CHECK(store.begin("key_a", "k2", "fp").outcome == IdempotencyBegin::started);
 
@@ -100,7 +111,13 @@ TEST_CASE_METHOD(
   endpoints.insert_endpoint(
       {"we_3", other.id, "http://127.0.0.1:1/c", {"payment_intent.succeeded"}, "whsec_z", true, ""});
 
-  PgPaymentStore store(pool);
+  // The group committer writes the outbox with one statement per batch; the rows must be the same.
+  std::unique_ptr<GroupCommitter> committer;
+  SECTION("one transaction per call") {}
+  SECTION("group commit") {
+    committer = std::make_unique<GroupCommitter>(database.url(), GroupCommitOptions{});
+  }
+  PgPaymentStore store(pool, committer.get());
   testing::ScriptedProcessor processor;
   SystemClock clock;
   Router router{clock};

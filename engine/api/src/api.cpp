@@ -277,16 +277,37 @@ runtime::HttpResponse Api::with_idempotency(const runtime::HttpRequest& request,
     case IdempotencyBegin::started:
       break;
   }
-  // A retry after a failure or a crash: the object the earlier attempt created carries the key.
-  if (auto earlier = created_earlier(caller, key, route)) {
-    services_.idempotency.finish(caller.api_key_id, key,
-                                 {earlier->status, earlier->content_type, earlier->body});
-    return *earlier;
+  // A retry after a failure or a crash: the object the earlier attempt created carries the key. A claim
+  // made afresh had no earlier attempt, except one whose claim was abandoned after it created an intent:
+  // creating one again then fails on the key (IdempotencyKeyTaken, below), and that attempt's intent is
+  // the answer. So a new payment costs no lookup.
+  const bool may_have_created = !(record.fresh && static_cast<RouteId>(route) == RouteId::create_intent);
+  const auto answer_as_earlier = [&]() -> std::optional<runtime::HttpResponse> {
+    std::optional<runtime::HttpResponse> earlier = created_earlier(caller, key, route);
+    if (earlier) {
+      services_.idempotency.finish(caller.api_key_id, key,
+                                   {earlier->status, earlier->content_type, earlier->body});
+    }
+    return earlier;
+  };
+  if (may_have_created) {
+    if (auto earlier = answer_as_earlier()) return *earlier;
   }
   Context context{request, &caller, params, key};
   runtime::HttpResponse response;
   try {
     response = dispatch(route, context);
+  } catch (const IdempotencyKeyTaken&) {
+    std::optional<runtime::HttpResponse> earlier;
+    try {
+      earlier = answer_as_earlier();
+    } catch (...) {
+      services_.idempotency.abandon(caller.api_key_id, key);
+      throw;
+    }
+    if (earlier) return *earlier;
+    services_.idempotency.abandon(caller.api_key_id, key);
+    throw;
   } catch (...) {
     services_.idempotency.abandon(caller.api_key_id, key);
     throw;

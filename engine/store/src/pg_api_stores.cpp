@@ -2,6 +2,7 @@
 
 #include <cassert>
 
+#include "kessai/engine/group_commit.hpp"
 #include "kessai/engine/pg_store.hpp"
 #include "kessai/runtime/crypto.hpp"
 
@@ -62,39 +63,54 @@ std::optional<Caller> PgApiKeyStore::authenticate(const std::string& key_id,
   });
 }
 
+IdempotencyRecord begin_claim_in(pqxx::work& tx, const std::string& owner, const std::string& key,
+                                 const std::string& fingerprint) {
+  IdempotencyRecord record;
+  const pqxx::result inserted = tx.exec_params(
+      "insert into idempotency_keys (api_key_id, key, request_fingerprint, state) values ($1, $2, $3, "
+      "'in_flight')"
+      " on conflict (api_key_id, key) do nothing returning 1",
+      owner, key, fingerprint);
+  if (!inserted.empty()) {
+    record.fresh = true;
+    return record;
+  }
+  const pqxx::result rows = tx.exec_params(
+      "select request_fingerprint, state, coalesce(response_status, 0), coalesce(response_content_type, "
+      "''),"
+      " coalesce(response_body, ''), updated_at < now() - make_interval(secs => $3)"
+      " from idempotency_keys where api_key_id = $1 and key = $2 for update",
+      owner, key, static_cast<std::int64_t>(kIdempotencyLease.count()));
+  const pqxx::row row = rows[0];
+  if (row[0].as<std::string>() != fingerprint) {
+    record.outcome = IdempotencyBegin::mismatch;
+  } else if (row[1].as<std::string>() == "done") {
+    record.outcome = IdempotencyBegin::replay;
+    record.response = {row[2].as<unsigned>(), row[3].as<std::string>(), row[4].as<std::string>()};
+  } else if (!row[5].as<bool>()) {
+    record.outcome = IdempotencyBegin::in_flight;
+  } else {
+    // The first request died mid-way: this one takes the claim over.
+    tx.exec_params("update idempotency_keys set updated_at = now() where api_key_id = $1 and key = $2", owner,
+                   key);
+  }
+  return record;
+}
+
+void finish_claim_in(pqxx::work& tx, const std::string& owner, const std::string& key,
+                     const StoredResponse& response) {
+  tx.exec_params(
+      "update idempotency_keys set state = 'done', response_status = $3, response_content_type = $4,"
+      " response_body = $5, updated_at = now() where api_key_id = $1 and key = $2",
+      owner, key, static_cast<int>(response.status), response.content_type, response.body);
+}
+
 IdempotencyRecord PgIdempotencyStore::begin(const std::string& owner, const std::string& key,
                                             const std::string& fingerprint) {
+  if (committer_ != nullptr) return committer_->claim(owner, key, fingerprint);
   return with_connection(pool_, [&](pqxx::connection& connection) {
     pqxx::work tx(connection);
-    IdempotencyRecord record;
-    const pqxx::result inserted = tx.exec_params(
-        "insert into idempotency_keys (api_key_id, key, request_fingerprint, state) values ($1, $2, $3, "
-        "'in_flight')"
-        " on conflict (api_key_id, key) do nothing returning 1",
-        owner, key, fingerprint);
-    if (!inserted.empty()) {
-      tx.commit();
-      return record;
-    }
-    const pqxx::result rows = tx.exec_params(
-        "select request_fingerprint, state, coalesce(response_status, 0), coalesce(response_content_type, "
-        "''),"
-        " coalesce(response_body, ''), updated_at < now() - make_interval(secs => $3)"
-        " from idempotency_keys where api_key_id = $1 and key = $2 for update",
-        owner, key, static_cast<std::int64_t>(kIdempotencyLease.count()));
-    const pqxx::row row = rows[0];
-    if (row[0].as<std::string>() != fingerprint) {
-      record.outcome = IdempotencyBegin::mismatch;
-    } else if (row[1].as<std::string>() == "done") {
-      record.outcome = IdempotencyBegin::replay;
-      record.response = {row[2].as<unsigned>(), row[3].as<std::string>(), row[4].as<std::string>()};
-    } else if (!row[5].as<bool>()) {
-      record.outcome = IdempotencyBegin::in_flight;
-    } else {
-      // The first request died mid-way: this one takes the claim over.
-      tx.exec_params("update idempotency_keys set updated_at = now() where api_key_id = $1 and key = $2",
-                     owner, key);
-    }
+    IdempotencyRecord record = begin_claim_in(tx, owner, key, fingerprint);
     tx.commit();
     return record;
   });
@@ -102,12 +118,10 @@ IdempotencyRecord PgIdempotencyStore::begin(const std::string& owner, const std:
 
 void PgIdempotencyStore::finish(const std::string& owner, const std::string& key,
                                 const StoredResponse& response) {
+  if (committer_ != nullptr) return committer_->finish(owner, key, response);
   with_connection(pool_, [&](pqxx::connection& connection) {
     pqxx::work tx(connection);
-    tx.exec_params(
-        "update idempotency_keys set state = 'done', response_status = $3, response_content_type = $4,"
-        " response_body = $5, updated_at = now() where api_key_id = $1 and key = $2",
-        owner, key, static_cast<int>(response.status), response.content_type, response.body);
+    finish_claim_in(tx, owner, key, response);
     tx.commit();
   });
 }

@@ -3,25 +3,16 @@
 #include <cassert>
 
 #include "kessai/engine/environment.hpp"
+#include "kessai/engine/group_commit.hpp"
 #include "kessai/ledger/chart.hpp"
 #include "kessai/ledger/pg/journal_store.hpp"
+#include "pg_params.hpp"
 
 namespace kessai::engine {
 
+using namespace store_params;
+
 namespace {
-
-using OptionalText = std::optional<std::string>;
-
-template <class Id>
-OptionalText optional_text(const std::optional<Id>& id) {
-  return id ? OptionalText(id->str()) : std::nullopt;
-}
-OptionalText nonempty(const std::string& text) {
-  return text.empty() ? std::nullopt : OptionalText(text);
-}
-OptionalText optional_date(const std::optional<std::chrono::year_month_day>& date) {
-  return date ? OptionalText(ledger::format_date(*date)) : std::nullopt;
-}
 
 template <class Id>
 Id must_parse(const std::string& text) {
@@ -126,27 +117,6 @@ Refund refund_from_row(const pqxx::row& row) {
   };
 }
 
-// Microseconds since the epoch, as PostgreSQL stores timestamptz.
-std::string timestamp_param(std::chrono::system_clock::time_point time) {
-  return std::to_string(
-      std::chrono::duration_cast<std::chrono::microseconds>(time.time_since_epoch()).count());
-}
-
-OptionalText pos_terminal(const std::optional<PosOrigin>& pos) {
-  return pos ? OptionalText(pos->terminal_id) : std::nullopt;
-}
-std::optional<std::int64_t> pos_number(const std::optional<PosOrigin>& pos) {
-  return pos ? std::optional<std::int64_t>(pos->transaction_number) : std::nullopt;
-}
-
-OptionalText payer_expires_param(const PaymentIntent& intent) {
-  return intent.payer_instructions ? OptionalText(timestamp_param(intent.payer_instructions->expires_at))
-                                   : std::nullopt;
-}
-OptionalText payer_text(const PaymentIntent& intent, std::string PayerInstructions::*field) {
-  return intent.payer_instructions ? nonempty((*intent.payer_instructions).*field) : std::nullopt;
-}
-
 }  // namespace
 
 void emit_event(pqxx::work& tx, const std::string& owner, std::string_view type, std::string_view object_type,
@@ -167,7 +137,17 @@ void emit_event(pqxx::work& tx, const std::string& owner, std::string_view type,
 CatalogLookup PgPaymentStore::lookup_catalog(const FeeCode& fee_code,
                                              const std::optional<FacilityId>& facility,
                                              const std::optional<ProcedureId>& procedure) {
-  return with_connection(pool_, [&](pqxx::connection& connection) {
+  // `kessai catalog load` adds and renames, never removes: a combination found once stays valid, so only
+  // unknown ones go to the database again (a code added while kessaid runs is found at once).
+  const std::string cache_key = fee_code.str() + '\n' + optional_text(facility).value_or("") + '\n' +
+                                optional_text(procedure).value_or("");
+  {
+    std::lock_guard lock(catalog_mutex_);
+    if (known_catalog_.contains(cache_key)) {
+      return CatalogLookup{true, facility.has_value(), procedure.has_value()};
+    }
+  }
+  const CatalogLookup found = with_connection(pool_, [&](pqxx::connection& connection) {
     pqxx::read_transaction tx(connection);
     const pqxx::result row = tx.exec_params(
         "select exists (select 1 from fee_codes where code = $1),"
@@ -176,82 +156,105 @@ CatalogLookup PgPaymentStore::lookup_catalog(const FeeCode& fee_code,
         fee_code.str(), optional_text(facility), optional_text(procedure));
     return CatalogLookup{row[0][0].as<bool>(), row[0][1].as<bool>(), row[0][2].as<bool>()};
   });
+  if (found.fee_code_known && found.facility_known == facility.has_value() &&
+      found.procedure_known == procedure.has_value()) {
+    std::lock_guard lock(catalog_mutex_);
+    if (known_catalog_.size() < kKnownCatalogMax) known_catalog_.insert(cache_key);
+  }
+  return found;
+}
+
+void throw_insert_conflict(const PaymentIntent& intent) {
+  if (intent.pos) throw ConcurrentUpdate("the terminal's transaction number was recorded first");
+  if (!intent.idempotency_key.empty()) {
+    throw IdempotencyKeyTaken("a request with the same Idempotency-Key created a payment intent first");
+  }
+  throw ConcurrentUpdate("payment intent " + intent.id + " exists already");
+}
+
+void insert_intent_in(pqxx::work& tx, const PaymentIntent& intent) {
+  try {
+    tx.exec_params(
+        "insert into payment_intents (id, api_key_id, status, means, amount_yen, amount_captured_yen, "
+        "currency,"
+        " fee_code, facility_id, procedure_id, capture_method, description, metadata, processor_id, "
+        "created_at,"
+        " updated_at, idempotency_key, payer_expires_at, brand, terminal_id, terminal_txn, taken_offline,"
+        " taken_at)"
+        " values ($1, $2, $3, $4, $5, $6, 'JPY', $7, $8, $9, $10, $11, $12::jsonb, $13,"
+        " to_timestamp($14::bigint / 1000000.0), now(), $15, to_timestamp($16::bigint / 1000000.0),"
+        " $17, $18, $19, $20, to_timestamp($21::bigint / 1000000.0))",
+        intent.id, nonempty(intent.owner), std::string(to_string(intent.status)),
+        std::string(to_string(intent.means)), intent.amount.value(), intent.amount_captured.value(),
+        intent.fee_code.str(), optional_text(intent.facility), optional_text(intent.procedure),
+        std::string(to_string(intent.capture_method)), nonempty(intent.description), intent.metadata_json,
+        optional_text(intent.processor), timestamp_param(intent.created_at), nonempty(intent.idempotency_key),
+        payer_expires_param(intent), nonempty(intent.brand), pos_terminal(intent.pos), pos_number(intent.pos),
+        intent.pos && intent.pos->offline,
+        intent.pos && intent.pos->taken_at ? OptionalText(timestamp_param(*intent.pos->taken_at))
+                                           : std::nullopt);
+  } catch (const pqxx::unique_violation&) {
+    throw_insert_conflict(intent);
+  }
+  tx.exec_params(
+      "insert into payment_intent_events (payment_intent_id, from_status, to_status, detail)"
+      " values ($1, null, $2, 'created')",
+      intent.id, std::string(to_string(intent.status)));
 }
 
 void PgPaymentStore::insert_intent(const PaymentIntent& intent) {
+  if (committer_ != nullptr) return committer_->insert_intent(intent);
   with_connection(pool_, [&](pqxx::connection& connection) {
     pqxx::work tx(connection);
-    try {
-      tx.exec_params(
-          "insert into payment_intents (id, api_key_id, status, means, amount_yen, amount_captured_yen, "
-          "currency,"
-          " fee_code, facility_id, procedure_id, capture_method, description, metadata, processor_id, "
-          "created_at,"
-          " updated_at, idempotency_key, payer_expires_at, brand, terminal_id, terminal_txn, taken_offline,"
-          " taken_at)"
-          " values ($1, $2, $3, $4, $5, $6, 'JPY', $7, $8, $9, $10, $11, $12::jsonb, $13,"
-          " to_timestamp($14::bigint / 1000000.0), now(), $15, to_timestamp($16::bigint / 1000000.0),"
-          " $17, $18, $19, $20, to_timestamp($21::bigint / 1000000.0))",
-          intent.id, nonempty(intent.owner), std::string(to_string(intent.status)),
-          std::string(to_string(intent.means)), intent.amount.value(), intent.amount_captured.value(),
-          intent.fee_code.str(), optional_text(intent.facility), optional_text(intent.procedure),
-          std::string(to_string(intent.capture_method)), nonempty(intent.description), intent.metadata_json,
-          optional_text(intent.processor), timestamp_param(intent.created_at),
-          nonempty(intent.idempotency_key), payer_expires_param(intent), nonempty(intent.brand),
-          pos_terminal(intent.pos), pos_number(intent.pos), intent.pos && intent.pos->offline,
-          intent.pos && intent.pos->taken_at ? OptionalText(timestamp_param(*intent.pos->taken_at))
-                                             : std::nullopt);
-    } catch (const pqxx::unique_violation&) {
-      throw ConcurrentUpdate(intent.pos
-                                 ? "the terminal's transaction number was recorded first"
-                                 : "a request with the same Idempotency-Key created a payment intent first");
-    }
-    tx.exec_params(
-        "insert into payment_intent_events (payment_intent_id, from_status, to_status, detail)"
-        " values ($1, null, $2, 'created')",
-        intent.id, std::string(to_string(intent.status)));
+    insert_intent_in(tx, intent);
     tx.commit();
   });
+}
+
+void record_transition_in(pqxx::work& tx, const PaymentIntent& intent, IntentStatus from,
+                          const std::optional<ledger::Journal>& journal, std::string_view detail) {
+  // The status guard makes the write conditional on nobody having moved the intent meanwhile.
+  const pqxx::result updated = tx.exec_params(
+      "update payment_intents set status = $2, amount_captured_yen = $3, processor_id = $4,"
+      " processor_reference = $5, failure_code = $6, failure_message = $7, business_date = $8::date,"
+      " cancellation_reason = $9, payer_expires_at = to_timestamp($11::bigint / 1000000.0),"
+      " payeasy_institution_number = $12, payeasy_customer_number = $13,"
+      " payeasy_confirmation_number = $14, jpqr_payload = $15,"
+      // The brand may first be known from the processor's answer (a card paid over the API).
+      " brand = coalesce($16, brand),"
+      // A new status starts its own inquiries (a payment waiting for its payer is asked about too).
+      " inquiry_attempts = case when status = $2 then inquiry_attempts else 0 end,"
+      " next_inquiry_at = case when status = $2 then next_inquiry_at else null end,"
+      " updated_at = now() where id = $1 and status = $10",
+      intent.id, std::string(to_string(intent.status)), intent.amount_captured.value(),
+      optional_text(intent.processor), nonempty(intent.processor_reference), nonempty(intent.failure_code),
+      nonempty(intent.failure_message), optional_date(intent.business_date),
+      nonempty(intent.cancellation_reason), std::string(to_string(from)), payer_expires_param(intent),
+      payer_text(intent, &PayerInstructions::institution_number),
+      payer_text(intent, &PayerInstructions::customer_number),
+      payer_text(intent, &PayerInstructions::confirmation_number),
+      payer_text(intent, &PayerInstructions::jpqr_payload), nonempty(intent.brand));
+  if (updated.affected_rows() != 1) {
+    throw ConcurrentUpdate("payment intent " + intent.id + " is no longer " + std::string(to_string(from)) +
+                           "; another request changed it first");
+  }
+  tx.exec_params(
+      "insert into payment_intent_events (payment_intent_id, from_status, to_status, detail)"
+      " values ($1, $2, $3, $4)",
+      intent.id, std::string(to_string(from)), std::string(to_string(intent.status)), std::string(detail));
+  if (journal) ledger::pg::insert_journal(tx, *journal);
+  if (const std::optional<EventType> event = event_for(intent.status); event && intent.status != from) {
+    emit_event(tx, intent.owner, to_string(*event), "payment_intent", intent.id);
+  }
 }
 
 void PgPaymentStore::record_transition(const PaymentIntent& intent, IntentStatus from,
                                        const std::optional<ledger::Journal>& journal,
                                        std::string_view detail) {
+  if (committer_ != nullptr) return committer_->record_transition(intent, from, journal, detail);
   with_connection(pool_, [&](pqxx::connection& connection) {
     pqxx::work tx(connection);
-    // The status guard makes the write conditional on nobody having moved the intent meanwhile.
-    const pqxx::result updated = tx.exec_params(
-        "update payment_intents set status = $2, amount_captured_yen = $3, processor_id = $4,"
-        " processor_reference = $5, failure_code = $6, failure_message = $7, business_date = $8::date,"
-        " cancellation_reason = $9, payer_expires_at = to_timestamp($11::bigint / 1000000.0),"
-        " payeasy_institution_number = $12, payeasy_customer_number = $13,"
-        " payeasy_confirmation_number = $14, jpqr_payload = $15,"
-        // The brand may first be known from the processor's answer (a card paid over the API).
-        " brand = coalesce($16, brand),"
-        // A new status starts its own inquiries (a payment waiting for its payer is asked about too).
-        " inquiry_attempts = case when status = $2 then inquiry_attempts else 0 end,"
-        " next_inquiry_at = case when status = $2 then next_inquiry_at else null end,"
-        " updated_at = now() where id = $1 and status = $10",
-        intent.id, std::string(to_string(intent.status)), intent.amount_captured.value(),
-        optional_text(intent.processor), nonempty(intent.processor_reference), nonempty(intent.failure_code),
-        nonempty(intent.failure_message), optional_date(intent.business_date),
-        nonempty(intent.cancellation_reason), std::string(to_string(from)), payer_expires_param(intent),
-        payer_text(intent, &PayerInstructions::institution_number),
-        payer_text(intent, &PayerInstructions::customer_number),
-        payer_text(intent, &PayerInstructions::confirmation_number),
-        payer_text(intent, &PayerInstructions::jpqr_payload), nonempty(intent.brand));
-    if (updated.affected_rows() != 1) {
-      throw ConcurrentUpdate("payment intent " + intent.id + " is no longer " + std::string(to_string(from)) +
-                             "; another request changed it first");
-    }
-    tx.exec_params(
-        "insert into payment_intent_events (payment_intent_id, from_status, to_status, detail)"
-        " values ($1, $2, $3, $4)",
-        intent.id, std::string(to_string(from)), std::string(to_string(intent.status)), std::string(detail));
-    if (journal) ledger::pg::insert_journal(tx, *journal);
-    if (const std::optional<EventType> event = event_for(intent.status); event && intent.status != from) {
-      emit_event(tx, intent.owner, to_string(*event), "payment_intent", intent.id);
-    }
+    record_transition_in(tx, intent, from, journal, detail);
     tx.commit();
   });
 }

@@ -37,6 +37,9 @@ enum class IdempotencyBegin : std::uint8_t {
 struct IdempotencyRecord {
   IdempotencyBegin outcome = IdempotencyBegin::started;
   StoredResponse response;  // with replay
+  // Started on a key no claim held: no earlier attempt was answered. One may still have created an intent
+  // before its claim was abandoned; its insert then reports IdempotencyKeyTaken.
+  bool fresh = false;
 };
 
 // An in-flight claim older than this is taken to be dead; above every processor timeout (capped at 50 s).

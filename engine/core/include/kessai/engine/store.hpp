@@ -24,6 +24,12 @@ struct ConcurrentUpdate : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A request with the same Idempotency-Key created the intent first; nothing was written. The API answers
+// with what that request created.
+struct IdempotencyKeyTaken : ConcurrentUpdate {
+  using ConcurrentUpdate::ConcurrentUpdate;
+};
+
 struct CatalogLookup {
   bool fee_code_known = false;
   bool facility_known = false;
@@ -82,8 +88,9 @@ class PaymentStore {
 
   virtual CatalogLookup lookup_catalog(const FeeCode& fee_code, const std::optional<FacilityId>& facility,
                                        const std::optional<ProcedureId>& procedure) = 0;
-  // Inserts a new intent and its first event, in one transaction. Throws ConcurrentUpdate when another
-  // request with the same Idempotency-Key created one first.
+  // Inserts a new intent and its first event, in one transaction. Throws IdempotencyKeyTaken when another
+  // request with the same Idempotency-Key created one first, ConcurrentUpdate when a POS terminal's
+  // transaction number was recorded first.
   virtual void insert_intent(const PaymentIntent& intent) = 0;
   // Writes the intent's new state, its history, the journal when the transition moves money, and the
   // webhook event the new status announces — all in one transaction. Throws ConcurrentUpdate when the

@@ -19,9 +19,13 @@ class PgApiKeyStore final : public ApiKeyStore {
   ledger::pg::ConnectionPool& pool_;
 };
 
+class GroupCommitter;
+
 class PgIdempotencyStore final : public IdempotencyStore {
  public:
-  explicit PgIdempotencyStore(ledger::pg::ConnectionPool& pool) : pool_(pool) {}
+  // With a committer, claims and answers are group-committed (engine/store/group_commit.hpp).
+  explicit PgIdempotencyStore(ledger::pg::ConnectionPool& pool, GroupCommitter* committer = nullptr)
+      : pool_(pool), committer_(committer) {}
   IdempotencyRecord begin(const std::string& owner, const std::string& key,
                           const std::string& fingerprint) override;
   void finish(const std::string& owner, const std::string& key, const StoredResponse& response) override;
@@ -30,7 +34,14 @@ class PgIdempotencyStore final : public IdempotencyStore {
 
  private:
   ledger::pg::ConnectionPool& pool_;
+  GroupCommitter* committer_;
 };
+
+// The single-row claim and answer, inside the caller's transaction.
+IdempotencyRecord begin_claim_in(pqxx::work& tx, const std::string& owner, const std::string& key,
+                                 const std::string& fingerprint);
+void finish_claim_in(pqxx::work& tx, const std::string& owner, const std::string& key,
+                     const StoredResponse& response);
 
 class PgWebhookEndpointStore final : public WebhookEndpointStore {
  public:

@@ -2,7 +2,9 @@
 // PaymentStore on PostgreSQL, plus the catalogue and start-up checks the daemon and CLI need.
 
 #include <chrono>
+#include <mutex>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "kessai/engine/store.hpp"
@@ -10,9 +12,14 @@
 
 namespace kessai::engine {
 
+class GroupCommitter;
+
 class PgPaymentStore final : public PaymentStore {
  public:
-  explicit PgPaymentStore(ledger::pg::ConnectionPool& pool) : pool_(pool) {}
+  // With a committer, new intents and transitions are group-committed (engine/store/group_commit.hpp);
+  // everything else runs on a pooled connection.
+  explicit PgPaymentStore(ledger::pg::ConnectionPool& pool, GroupCommitter* committer = nullptr)
+      : pool_(pool), committer_(committer) {}
 
   CatalogLookup lookup_catalog(const FeeCode& fee_code, const std::optional<FacilityId>& facility,
                                const std::optional<ProcedureId>& procedure) override;
@@ -40,8 +47,20 @@ class PgPaymentStore final : public PaymentStore {
   std::optional<Refund> find_refund(const std::string& id) override;
 
  private:
+  static constexpr std::size_t kKnownCatalogMax = 100'000;
   ledger::pg::ConnectionPool& pool_;
+  GroupCommitter* committer_;
+  std::mutex catalog_mutex_;
+  std::unordered_set<std::string> known_catalog_;  // fee code, facility, procedure found together
 };
+
+// The single-row writes, inside the caller's transaction: PgPaymentStore's own, and the group committer's
+// when a batch has to be replayed one request at a time.
+void insert_intent_in(pqxx::work& tx, const PaymentIntent& intent);
+void record_transition_in(pqxx::work& tx, const PaymentIntent& intent, IntentStatus from,
+                          const std::optional<ledger::Journal>& journal, std::string_view detail);
+// What a new intent's insert conflicted with, as the exception the caller expects.
+[[noreturn]] void throw_insert_conflict(const PaymentIntent& intent);
 
 // A cashless means a facility or procedure takes, from a date (導入日): a later date is planned.
 struct MeansLiveSince {
