@@ -36,6 +36,10 @@ constexpr std::chrono::milliseconds kReconnectDelay{100};
 constexpr std::size_t kAnswerBytesMax = 1024 * 1024;  // a payment intent is about 1 KB
 // The threads start together, this long after they were created.
 constexpr std::chrono::milliseconds kStartDelay{20};
+// A thread's --record lines go to the file when this many bytes wait, a second after the last time, when
+// an error says kessaid may be gone, and at the end: the file trails the answers by about a second.
+constexpr std::size_t kRecordBufferBytes = 64 * 1024;
+constexpr std::chrono::seconds kRecordFlushInterval{1};
 
 // A counter with one writer (its thread) and any readers: a plain load and store, no locked instruction.
 void bump(std::atomic<std::uint64_t>& counter) {
@@ -62,8 +66,8 @@ std::string_view error_name(const beast::error_code& error) {
 
 class LoadGenerator::Worker {
  public:
-  Worker(const LoadOptions& options, const RequestTemplate& request, std::uint64_t index)
-      : options_(options), request_(request), index_(index), tick_(io_) {
+  Worker(const LoadOptions& options, const RequestTemplate& request, RecordFile* record, std::uint64_t index)
+      : options_(options), request_(request), record_(record), index_(index), tick_(io_) {
     for (std::uint64_t c = index; c < options.connections; c += options.threads)
       connections_.push_back(std::make_unique<Connection>(io_));
     if (options.open_loop()) schedule_.emplace(options.rate_per_s, options.threads, index);
@@ -104,8 +108,13 @@ class LoadGenerator::Worker {
       if (schedule_) return on_tick();
       for (auto& connection : connections_) send_next(*connection);
     });
+    records_flushed_at_ = Clock::now();
     io_.run();
+    flush_records();
   }
+
+  // From any thread: run() returns after the handler under way, whatever is still awaited.
+  void stop() { io_.stop(); }
 
   LiveCounts live() const {
     return LiveCounts{
@@ -125,7 +134,8 @@ class LoadGenerator::Worker {
     std::optional<http::response_parser<http::string_body>> parser;
     std::string request;
     bool connected = false;
-    Clock::time_point due{};  // the latency counts from here
+    Clock::time_point due{};      // the latency counts from here
+    std::int64_t amount_yen = 0;  // of the request under way, for --record
     bool counted = false;
   };
 
@@ -188,7 +198,8 @@ class LoadGenerator::Worker {
     ++in_flight_;
     c.due = due;
     c.counted = counted;
-    request_.render(sequence, amount_of(options_.seed, sequence), c.request);
+    c.amount_yen = amount_of(options_.seed, sequence);
+    request_.render(sequence, c.amount_yen, c.request);
     if (c.connected) {
       write(c);
       return;
@@ -252,6 +263,7 @@ class LoadGenerator::Worker {
       }
       last_counted_answer_ = now;
     }
+    if (record_ != nullptr) record(c, status, answer.body(), now);
     if (!answer.keep_alive()) close(c);
     on_free(c);
   }
@@ -265,6 +277,24 @@ class LoadGenerator::Worker {
   void count_error(const Connection& c, std::string_view name) {
     bump(live_errors_);
     if (c.counted) tally_.count_error(name);
+    // kessaid may be gone (killed, crashed): what it acknowledged before goes to the file now.
+    flush_records();
+  }
+
+  // Every acknowledged payment, warm-up included: what kessaid said it kept.
+  void record(const Connection& c, unsigned status, std::string_view body, Clock::time_point now) {
+    const std::string_view id = acknowledged_intent_id(status, body);
+    if (id.empty()) return;
+    append_record_line(records_, id, c.amount_yen);
+    if (records_.size() >= kRecordBufferBytes || now - records_flushed_at_ >= kRecordFlushInterval)
+      flush_records();
+  }
+
+  void flush_records() {
+    if (record_ == nullptr || records_.empty()) return;
+    record_->append(records_);
+    records_.clear();
+    records_flushed_at_ = Clock::now();
   }
 
   void close(Connection& c) {
@@ -298,6 +328,7 @@ class LoadGenerator::Worker {
 
   const LoadOptions& options_;
   const RequestTemplate& request_;
+  RecordFile* const record_;   // null without --record
   const std::uint64_t index_;  // of this thread
   asio::io_context io_{1};
   asio::steady_timer tick_;
@@ -317,6 +348,8 @@ class LoadGenerator::Worker {
   std::uint64_t next_closed_ = 0;  // closed loop: this thread's requests sent so far
   LoadTally tally_;
   std::optional<Clock::time_point> last_counted_answer_;
+  std::string records_;  // --record lines not yet in the file
+  Clock::time_point records_flushed_at_{};
   std::atomic<std::uint64_t> live_answered_{0};
   std::atomic<std::uint64_t> live_succeeded_{0};
   std::atomic<std::uint64_t> live_failed_{0};
@@ -324,9 +357,10 @@ class LoadGenerator::Worker {
   std::atomic<std::uint64_t> live_waiting_{0};
 };
 
-LoadGenerator::LoadGenerator(const LoadOptions& options) : options_(options), request_(options) {
+LoadGenerator::LoadGenerator(const LoadOptions& options, RecordFile* record)
+    : options_(options), request_(options) {
   for (std::uint64_t index = 0; index < options.threads; ++index)
-    workers_.push_back(std::make_unique<Worker>(options, request_, index));
+    workers_.push_back(std::make_unique<Worker>(options, request_, record, index));
 }
 
 LoadGenerator::~LoadGenerator() = default;
@@ -349,7 +383,8 @@ bool LoadGenerator::connect() {
   return outcome_.reached;
 }
 
-void LoadGenerator::run(const std::function<void(double elapsed_s, const LiveCounts& live)>& every_second) {
+void LoadGenerator::run(const std::function<void(double elapsed_s, const LiveCounts& live)>& every_second,
+                        const std::function<bool()>& stop_requested) {
   RunTimes times;
   times.start = Clock::now() + kStartDelay;
   times.measure_from = times.start + std::chrono::milliseconds(options_.warmup_ms);
@@ -368,8 +403,14 @@ void LoadGenerator::run(const std::function<void(double elapsed_s, const LiveCou
   }
   {
     std::unique_lock lock(mutex);
+    bool stopping = false;
     for (auto next = times.start + std::chrono::seconds(1);
          !all_done.wait_until(lock, next, [&] { return running == 0; }); next += std::chrono::seconds(1)) {
+      if (!stopping && stop_requested()) {
+        stopping = true;
+        for (auto& worker : workers_) worker->stop();
+        continue;
+      }
       LiveCounts sum;
       for (const auto& worker : workers_) {
         const LiveCounts live = worker->live();

@@ -1,7 +1,8 @@
 #pragma once
 // The load itself, on Boost.Asio: each I/O thread has its own event loop, its share of the connections
 // and of the requests (thread t of T sends requests t, t+T, …), and its own tally, merged at the end; no
-// locks on the way of a request. See load_main.cpp for the process around it.
+// locks on the way of a request (the payments of --record gather in each thread's buffer). See load_main.cpp
+// for the process around it.
 
 #include <chrono>
 #include <cstdint>
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "load_options.hpp"
+#include "load_record.hpp"
 #include "load_report.hpp"
 #include "load_request.hpp"
 
@@ -35,7 +37,8 @@ struct LoadOutcome {
 
 class LoadGenerator {
  public:
-  explicit LoadGenerator(const LoadOptions& options);
+  // record: where the acknowledged payments go (--record), or null; it outlives the generator.
+  LoadGenerator(const LoadOptions& options, RecordFile* record);
   ~LoadGenerator();
   LoadGenerator(const LoadGenerator&) = delete;
   LoadGenerator& operator=(const LoadGenerator&) = delete;
@@ -44,8 +47,11 @@ class LoadGenerator {
   // one connection could be made.
   bool connect();
   // Runs the load to its end: the warm-up, the duration, then the answers still awaited (each within
-  // --timeout-ms). every_second is called on the calling thread about once a second meanwhile.
-  void run(const std::function<void(double elapsed_s, const LiveCounts& live)>& every_second);
+  // --timeout-ms). every_second is called on the calling thread about once a second meanwhile; when
+  // stop_requested says so there (checked as often), the threads stop at once, the answers still awaited
+  // abandoned. Either way the recorded payments are all in the record when it returns.
+  void run(const std::function<void(double elapsed_s, const LiveCounts& live)>& every_second,
+           const std::function<bool()>& stop_requested);
   const LoadOutcome& outcome() const { return outcome_; }
 
  private:

@@ -6,7 +6,8 @@
 
 namespace kessai::sim::load {
 
-// The arguments after "load"; returns the exit status (0 the run completed, 1 kessaid not reached, 2 usage).
+// The arguments after "load"; returns the exit status (0 the run completed, 1 kessaid not reached or an
+// output not written, 2 usage, 128 + the signal's number when SIGINT or SIGTERM ended it).
 int run_load(const std::vector<std::string>& args);
 
 }  // namespace kessai::sim::load

@@ -9,7 +9,8 @@ namespace kessai::sim::load {
 const std::string_view kLoadUsage =
     "usage: kessai-sim load --url http://HOST:PORT [--api-key KEY] [--connections N] [--rate R]\n"
     "                       [--duration S] [--warmup S] [--threads T] [--body-template card|card-decline]\n"
-    "                       [--seed S] [--run-id ID] [--timeout-ms MS] [--json FILE] [--quiet]\n"
+    "                       [--seed S] [--run-id ID] [--timeout-ms MS] [--json FILE] [--record FILE]\n"
+    "                       [--quiet]\n"
     "load on kessaid's API: POST /v1/payment_intents, a card payment with automatic capture, over\n"
     "kept-alive HTTP/1.1 connections; prints payments/s and latency percentiles.\n"
     "  --url URL           kessaid (loopback only)\n"
@@ -36,9 +37,14 @@ const std::string_view kLoadUsage =
     "                      (default 10000); with --rate, a request still waiting for a connection that\n"
     "                      long after it was due is given up (timeout_in_queue)\n"
     "  --json FILE         the results as JSON there\n"
+    "  --record FILE       every payment kessaid acknowledged (201, status \"succeeded\"), warm-up\n"
+    "                      included, a line \"INTENT_ID<TAB>AMOUNT\" each, as the answers arrive; the\n"
+    "                      file is made anew, and complete when the run ends or is interrupted\n"
+    "                      (SIGINT, SIGTERM)\n"
     "  --quiet             no progress line each second (the summary at the end stays)\n"
     "exit 0 when the run completed (failed requests are in the counts), 1 when kessaid could not be\n"
-    "reached at all, 2 for usage errors.\n";
+    "reached at all or --json or --record could not be written, 2 for usage errors, 128 + the signal's\n"
+    "number when interrupted.\n";
 
 namespace {
 
@@ -129,6 +135,9 @@ std::optional<std::string> apply_option(LoadOptions& options, const std::string&
   } else if (flag == "--json") {
     if (value.empty()) return "--json must not be empty";
     options.json_path = value;
+  } else if (flag == "--record") {
+    if (value.empty()) return "--record must not be empty";
+    options.record_path = value;
   } else {
     return "unknown option " + flag;
   }
@@ -192,6 +201,8 @@ std::variant<LoadOptions, std::string> parse_load_options(const std::vector<std:
   }
   if (options.api_key.empty()) return "--api-key (or KESSAI_API_KEY) is required";
   if (options.threads > options.connections) return "--threads must be at most --connections";
+  if (!options.record_path.empty() && options.record_path == options.json_path)
+    return "--record and --json must be different files";
   return options;
 }
 

@@ -41,6 +41,7 @@ struct LoadOptions {
   std::uint64_t seed = 1;
   std::string run_id = "";  // empty: the caller makes one unique to the run
   std::string json_path = "";
+  std::string record_path = "";  // every acknowledged payment, a line each; empty: none kept
   std::int64_t timeout_ms = kTimeoutMsDefault;
   bool quiet = false;
 

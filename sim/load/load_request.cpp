@@ -75,7 +75,7 @@ void RequestTemplate::render(std::uint64_t sequence, std::int64_t amount_yen, st
   out.append("\r\n\r\n").append(body_prefix_).append(amount, amount_bytes).append(body_suffix_);
 }
 
-std::string_view problem_code(std::string_view body) {
+std::string_view top_level_string(std::string_view body, std::string_view name) {
   std::size_t at = skip_space(body, 0);
   if (at >= body.size() || body[at] != '{') return {};
   int depth = 0;  // of objects and arrays inside the top-level object
@@ -86,13 +86,13 @@ std::string_view problem_code(std::string_view body) {
       if (end == std::string_view::npos) return {};
       const std::size_t colon = skip_space(body, end);
       const bool top_level_key = depth == 0 && colon < body.size() && body[colon] == ':';
-      if (top_level_key && body.substr(at, end - at) == R"("code")") {
+      if (top_level_key && body.substr(at + 1, end - at - 2) == name) {
         const std::size_t value = skip_space(body, colon + 1);
         if (value >= body.size() || body[value] != '"') return {};
         const std::size_t value_end = skip_string(body, value);
         if (value_end == std::string_view::npos) return {};
-        const std::string_view code = body.substr(value + 1, value_end - value - 2);
-        return code.find('\\') == std::string_view::npos ? code : std::string_view{};
+        const std::string_view text = body.substr(value + 1, value_end - value - 2);
+        return text.find('\\') == std::string_view::npos ? text : std::string_view{};
       }
       at = end;
     } else if (c == '{' || c == '[') {
@@ -107,6 +107,22 @@ std::string_view problem_code(std::string_view body) {
     }
   }
   return {};
+}
+
+std::string_view problem_code(std::string_view body) {
+  return top_level_string(body, "code");
+}
+
+std::string_view acknowledged_intent_id(unsigned status, std::string_view body) {
+  if (status != 201 || top_level_string(body, "status") != "succeeded") return {};
+  return top_level_string(body, "id");
+}
+
+void append_record_line(std::string& out, std::string_view intent_id, std::int64_t amount_yen) {
+  assert(!intent_id.empty() && amount_yen > 0);
+  out.append(intent_id).append(1, '\t');
+  append_number(out, static_cast<std::uint64_t>(amount_yen));
+  out.append(1, '\n');
 }
 
 std::string failure_key(unsigned status, std::string_view content_type, std::string_view body) {

@@ -33,9 +33,20 @@ class RequestTemplate {
   std::string body_suffix_;  // the rest of the body
 };
 
-// The top-level "code" member of a JSON object, as it is between its quotes; empty when the text has none
-// (or is no object, or the code holds an escape). Nested objects' members are skipped.
+// The top-level string member `name` of a JSON object, as it is between its quotes; empty when the text
+// has none (or is no object, or the value is no string or holds an escape). Nested objects' members are
+// skipped.
+std::string_view top_level_string(std::string_view body, std::string_view name);
+
+// The top-level "code" member of a problem document (top_level_string).
 std::string_view problem_code(std::string_view body);
+
+// The id of the payment intent an answer acknowledges as paid: a 201 whose top-level "status" is
+// "succeeded" (a 201 "processing" is not, its outcome is still unknown); empty otherwise.
+std::string_view acknowledged_intent_id(unsigned status, std::string_view body);
+
+// One line of --record: "INTENT_ID<TAB>AMOUNT\n", appended to out.
+void append_record_line(std::string& out, std::string_view intent_id, std::int64_t amount_yen);
 
 // How a failed answer is counted: "STATUS CODE" ("402 card_declined") for a problem document with a code,
 // "STATUS" otherwise.

@@ -209,6 +209,8 @@ TEST_CASE("load options: defaults, every option, the API key from the environmen
   CHECK(defaults.body == BodyPreset::card);
   CHECK(defaults.seed == 1);
   CHECK(defaults.timeout_ms == 10'000);
+  CHECK(defaults.json_path.empty());
+  CHECK(defaults.record_path.empty());
   CHECK_FALSE(defaults.quiet);
 
   parsed = parse({"--url",           "http://localhost:9/",
@@ -223,6 +225,7 @@ TEST_CASE("load options: defaults, every option, the API key from the environmen
                   "--run-id",        "bench_1",
                   "--timeout-ms",    "500",
                   "--json",          "out.json",
+                  "--record",        "acknowledged.tsv",
                   "--quiet"},
                  "ksk_env");
   REQUIRE(std::holds_alternative<LoadOptions>(parsed));
@@ -241,6 +244,7 @@ TEST_CASE("load options: defaults, every option, the API key from the environmen
   CHECK(all.run_id == "bench_1");
   CHECK(all.timeout_ms == 500);
   CHECK(all.json_path == "out.json");
+  CHECK(all.record_path == "acknowledged.tsv");
   CHECK(all.quiet);
 
   CHECK(parse_seconds_ms("2", 10'000) == 2'000);
@@ -285,6 +289,10 @@ TEST_CASE("load options: invalid input is a usage error naming the option") {
         "--api-key must be visible ASCII characters");
   CHECK(problem_of({"--url", "http://h:1", "--connections", "2", "--threads", "3"}) ==
         "--threads must be at most --connections");
+  CHECK(problem_of({"--url", "http://h:1", "--record", ""}) == "--record must not be empty");
+  CHECK(problem_of({"--url", "http://h:1", "--record"}) == "--record needs a value");
+  CHECK(problem_of({"--url", "http://h:1", "--record", "out", "--json", "out"}) ==
+        "--record and --json must be different files");
   CHECK(problem_of({"--url", "http://h:1", "--rate"}) == "--rate needs a value");
   CHECK(problem_of({"--url", "http://h:1", "--frobnicate", "1"}) == "unknown option --frobnicate");
 }
@@ -343,6 +351,38 @@ TEST_CASE("load request: the problem code is the top-level code member, read wit
   CHECK(failure_key(402, "application/problem+json", R"({"code":"card_declined"})") == "402 card_declined");
   CHECK(failure_key(503, "application/problem+json", R"({"status":503})") == "503");
   CHECK(failure_key(200, "application/json", R"({"code":"not_a_problem"})") == "200");
+}
+
+TEST_CASE("load request: an acknowledged payment is a 201 succeeded intent, recorded as id and amount") {
+  const std::string intent =
+      R"({"id":"pi_01HZX","object":"payment_intent","status":"succeeded","amount":1234,)"
+      R"("metadata":{"id":"nested","status":"failed"},"last_payment_error":null})";
+  CHECK(top_level_string(intent, "id") == "pi_01HZX");
+  CHECK(top_level_string(intent, "status") == "succeeded");
+  CHECK(top_level_string(intent, "object") == "payment_intent");
+  CHECK(top_level_string(intent, "amount") == "");  // a number, not a string
+  CHECK(top_level_string(intent, "missing") == "");
+  CHECK(acknowledged_intent_id(201, intent) == "pi_01HZX");
+  // The nested members come first here; only the top-level ones count.
+  CHECK(acknowledged_intent_id(
+            201, R"({"metadata":{"status":"succeeded","id":"x"}, "id" : "pi_2", "status" : "processing"})") ==
+        "");
+  CHECK(acknowledged_intent_id(
+            201, R"({"metadata":{"status":"failed","id":"x"}, "id" : "pi_2", "status" : "succeeded"})") ==
+        "pi_2");
+  // Not acknowledged: another status code, an intent whose outcome is unknown, a failed one, no id.
+  CHECK(acknowledged_intent_id(200, intent) == "");
+  CHECK(acknowledged_intent_id(402, R"({"id":"pi_3","status":"succeeded"})") == "");
+  CHECK(acknowledged_intent_id(201, R"({"id":"pi_4","status":"processing"})") == "");
+  CHECK(acknowledged_intent_id(201, R"({"id":"pi_5","status":"failed"})") == "");
+  CHECK(acknowledged_intent_id(201, R"({"status":"succeeded"})") == "");
+  CHECK(acknowledged_intent_id(201, R"({"id":"pi_\"6","status":"succeeded"})") == "");
+  CHECK(acknowledged_intent_id(201, "") == "");
+
+  std::string lines;
+  append_record_line(lines, "pi_01HZX", 1234);
+  append_record_line(lines, "pi_2", 20'000);
+  CHECK(lines == "pi_01HZX\t1234\npi_2\t20000\n");
 }
 
 TEST_CASE("load report: the results as JSON, with every member the benchmark reads") {
