@@ -138,7 +138,7 @@ TEST_CASE_METHOD(Fixture, "writes gathered into one batch commit together") {
   CHECK(count("select count(*) from payment_intents") == 8);
 }
 
-TEST_CASE_METHOD(Fixture, "a write that fails inside a batch fails alone; its neighbours commit") {
+TEST_CASE_METHOD(Fixture, "a write that fails inside a batch fails alone, and its neighbours commit") {
   GroupCommitter committer(database.url(),
                            GroupCommitOptions{.committers = 1, .batch_max = 16, .gather = kGather});
   PgPaymentStore store(pool, &committer);
@@ -182,7 +182,7 @@ TEST_CASE_METHOD(Fixture, "a write that fails inside a batch fails alone; its ne
   CHECK(count("select coalesce(sum(amount_yen), 0) from postings") == 0);
 }
 
-TEST_CASE_METHOD(Fixture, "one Idempotency-Key in one batch: one intent, one claim; the others are told") {
+TEST_CASE_METHOD(Fixture, "one Idempotency-Key in one batch: one intent and one claim, the others are told") {
   GroupCommitter committer(database.url(),
                            GroupCommitOptions{.committers = 1, .batch_max = 16, .gather = kGather});
   PgPaymentStore store(pool, &committer);

@@ -25,6 +25,8 @@ worker_threads = 4
 [database]
 url = "postgresql://u:p@127.0.0.1:5432/kessai"
 connections_max = 4
+group_commit_threads = 3
+group_commit_batch_max = 100
 [business_day]
 time_zone = "Asia/Tokyo"
 cutoff = "23:00"
@@ -47,6 +49,8 @@ TEST_CASE("a complete kessaid config loads into validated values") {
   REQUIRE(config.ok());
   CHECK(config->listen_port == 0);
   CHECK(config->worker_threads == 4);
+  CHECK(config->group_commit_threads == 3);
+  CHECK(config->group_commit_batch_max == 100);
   CHECK(config->cutoff == "23:00");
   REQUIRE(config->processors.size() == 1);
   CHECK(config->processors[0].request_timeout == std::chrono::milliseconds(1500));
@@ -121,6 +125,10 @@ TEST_CASE("config mistakes are reported with the key they concern") {
   CHECK_THAT(error_for("[server]\nlisten = \"nowhere\"\n"), Catch::Contains("server.listen"));
   CHECK_THAT(error_for("[server]\nworkers = 3\n"), Catch::Contains("unknown key 'workers'"));
   CHECK_THAT(error_for("[server]\nworker_threads = 0\n"), Catch::Contains("server.worker_threads"));
+  CHECK_THAT(error_for("[database]\ngroup_commit_threads = 17\n"),
+             Catch::Contains("database.group_commit_threads must be an integer from 0 to 16"));
+  CHECK_THAT(error_for("[database]\ngroup_commit_batch_max = 0\n"),
+             Catch::Contains("database.group_commit_batch_max"));
   CHECK_THAT(error_for("[database]\nurl = \"x\"\n[routing]\ncard = \"nope\"\n"),
              Catch::Contains("routing.card"));
   CHECK_THAT(error_for("[database]\nurl = \"x\"\n[routing]\ncash = \"a\"\n"), Catch::Contains("not a means"));

@@ -35,6 +35,7 @@ struct GroupCommitStats {
   std::uint64_t writes = 0;         // writes handed over
   std::uint64_t largest_batch = 0;  // writes in the largest transaction
   std::uint64_t replayed = 0;       // batches that failed and were replayed one write at a time
+  std::uint64_t busy_us = 0;        // time spent writing and committing, all committers together
 };
 
 class GroupCommitter {
