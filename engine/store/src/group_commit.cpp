@@ -113,44 +113,43 @@ constexpr const char* kInsertSql =
 
 constexpr const char* kTransition = "kessai_gc_transition";
 constexpr const char* kTransitionSql =
-    "update payment_intents p set status = v.status, amount_captured_yen = v.captured,"
-    " processor_id = v.processor_id, processor_reference = v.reference, failure_code = v.failure_code,"
-    " failure_message = v.failure_message, business_date = v.business_date,"
-    " cancellation_reason = v.cancellation_reason,"
-    " payer_expires_at = to_timestamp(v.payer_expires_us / 1000000.0),"
-    " payeasy_institution_number = v.institution, payeasy_customer_number = v.customer,"
-    " payeasy_confirmation_number = v.confirmation, jpqr_payload = v.jpqr,"
-    " brand = coalesce(v.brand, p.brand),"
-    " inquiry_attempts = case when p.status = v.status then p.inquiry_attempts else 0 end,"
-    " next_inquiry_at = case when p.status = v.status then p.next_inquiry_at else null end,"
-    " updated_at = now()"
-    " from unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[],"
-    "   $8::date[], $9::text[], $10::text[], $11::bigint[], $12::text[], $13::text[], $14::text[],"
-    "   $15::text[], $16::text[])"
+    "with v as (select * from unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[],"
+    "   $6::text[], $7::text[], $8::date[], $9::text[], $10::text[], $11::bigint[], $12::text[], $13::text[],"
+    "   $14::text[], $15::text[], $16::text[], $17::text[])"
     "  as v(id, status, captured, processor_id, reference, failure_code, failure_message, business_date,"
-    "   cancellation_reason, from_status, payer_expires_us, institution, customer, confirmation, jpqr, brand)"
+    "   cancellation_reason, from_status, payer_expires_us, institution, customer, confirmation, jpqr, brand,"
+    "   detail)),"
+    " moved as (update payment_intents p set status = v.status, amount_captured_yen = v.captured,"
+    "   processor_id = v.processor_id, processor_reference = v.reference, failure_code = v.failure_code,"
+    "   failure_message = v.failure_message, business_date = v.business_date,"
+    "   cancellation_reason = v.cancellation_reason,"
+    "   payer_expires_at = to_timestamp(v.payer_expires_us / 1000000.0),"
+    "   payeasy_institution_number = v.institution, payeasy_customer_number = v.customer,"
+    "   payeasy_confirmation_number = v.confirmation, jpqr_payload = v.jpqr,"
+    "   brand = coalesce(v.brand, p.brand),"
+    "   inquiry_attempts = case when p.status = v.status then p.inquiry_attempts else 0 end,"
+    "   next_inquiry_at = case when p.status = v.status then p.next_inquiry_at else null end,"
+    "   updated_at = now()"
+    "  from v"
     // The status guard, as in the single-row update: an intent someone else moved is left alone.
-    " where p.id = v.id and p.status = v.from_status returning p.id";
+    "  where p.id = v.id and p.status = v.from_status"
+    "  returning p.id, v.from_status, v.status, v.detail),"
+    " history as (insert into payment_intent_events (payment_intent_id, from_status, to_status, detail)"
+    "  select id, from_status, status, detail from moved)"
+    " select id from moved";
 
-constexpr const char* kEvents = "kessai_gc_events";
-constexpr const char* kEventsSql =
-    "insert into payment_intent_events (payment_intent_id, from_status, to_status, detail)"
-    " select * from unnest($1::text[], $2::text[], $3::text[], $4::text[])";
-
-// Journal ids are drawn first, so each posting can name its journal within the same two inserts.
-constexpr const char* kJournalIds = "kessai_gc_journal_ids";
-constexpr const char* kJournalIdsSql =
-    "select nextval(pg_get_serial_sequence('journal_entries', 'id')) from generate_series(1, $1::int)";
-
+// Journal ids are drawn first (a volatile CTE runs once per row), so each posting names its journal in
+// the same statement; the deferred trigger still checks every journal balanced at commit.
 constexpr const char* kJournals = "kessai_gc_journals";
 constexpr const char* kJournalsSql =
-    "insert into journal_entries (id, kind, reference, business_date) overriding system value"
-    " select * from unnest($1::bigint[], $2::text[], $3::text[], $4::date[])";
-
-constexpr const char* kPostings = "kessai_gc_postings";
-constexpr const char* kPostingsSql =
-    "insert into postings (journal_id, account_code, amount_yen)"
-    " select * from unnest($1::bigint[], $2::text[], $3::bigint[])";
+    "with j as (select nextval(pg_get_serial_sequence('journal_entries', 'id')) as id, kind, reference,"
+    "   business_date, n from unnest($1::text[], $2::text[], $3::date[]) with ordinality"
+    "   as j(kind, reference, business_date, n)),"
+    " journals as (insert into journal_entries (id, kind, reference, business_date) overriding system value"
+    "   select id, kind, reference, business_date from j)"
+    " insert into postings (journal_id, account_code, amount_yen)"
+    " select j.id, p.account, p.amount from unnest($4::bigint[], $5::text[], $6::bigint[])"
+    "  as p(n, account, amount) join j on j.n = p.n";
 
 // The webhook outbox, as emit_event writes it one event at a time: an event only where an enabled
 // endpoint of an unrevoked key listens, and one delivery per such endpoint.
@@ -169,11 +168,9 @@ constexpr const char* kWebhooksSql =
     "event.id";
 
 void prepare_statements(pqxx::connection& connection) {
-  for (const auto& [name, sql] :
-       {std::pair{kFinish, kFinishSql}, std::pair{kClaim, kClaimSql}, std::pair{kInsert, kInsertSql},
-        std::pair{kTransition, kTransitionSql}, std::pair{kEvents, kEventsSql},
-        std::pair{kJournalIds, kJournalIdsSql}, std::pair{kJournals, kJournalsSql},
-        std::pair{kPostings, kPostingsSql}, std::pair{kWebhooks, kWebhooksSql}}) {
+  for (const auto& [name, sql] : {std::pair{kFinish, kFinishSql}, std::pair{kClaim, kClaimSql},
+                                  std::pair{kInsert, kInsertSql}, std::pair{kTransition, kTransitionSql},
+                                  std::pair{kJournals, kJournalsSql}, std::pair{kWebhooks, kWebhooksSql}}) {
     connection.prepare(name, sql);
   }
 }
@@ -569,7 +566,7 @@ void GroupCommitter::Impl::write_batch(pqxx::work& tx, std::vector<Write*>& batc
 
   if (transitions.empty()) return;
   ArrayLiteral id, status, captured, processor, reference, failure_code, failure_message, business_date,
-      cancellation_reason, from, payer_expires, institution, customer, confirmation, jpqr, brand;
+      cancellation_reason, from, payer_expires, institution, customer, confirmation, jpqr, brand, detail;
   for (const Write* write : transitions) {
     const PaymentIntent& intent = *write->intent;
     id.text(intent.id);
@@ -588,15 +585,16 @@ void GroupCommitter::Impl::write_batch(pqxx::work& tx, std::vector<Write*>& batc
     confirmation.text(payer_text(intent, &PayerInstructions::confirmation_number));
     jpqr.text(payer_text(intent, &PayerInstructions::jpqr_payload));
     brand.text(nonempty(intent.brand));
+    detail.text(write->detail);
   }
-  const pqxx::result updated = tx.exec_prepared(
-      kTransition, id.str(), status.str(), captured.str(), processor.str(), reference.str(),
-      failure_code.str(), failure_message.str(), business_date.str(), cancellation_reason.str(), from.str(),
-      payer_expires.str(), institution.str(), customer.str(), confirmation.str(), jpqr.str(), brand.str());
+  const pqxx::result updated =
+      tx.exec_prepared(kTransition, id.str(), status.str(), captured.str(), processor.str(), reference.str(),
+                       failure_code.str(), failure_message.str(), business_date.str(),
+                       cancellation_reason.str(), from.str(), payer_expires.str(), institution.str(),
+                       customer.str(), confirmation.str(), jpqr.str(), brand.str(), detail.str());
   std::unordered_set<std::string> moved;
   for (const pqxx::row& row : updated) moved.insert(row[0].as<std::string>());
 
-  ArrayLiteral event_intent, event_from, event_to, event_detail;
   std::vector<const ledger::Journal*> journals;
   ArrayLiteral hook_id, hook_owner, hook_type, hook_object_type, hook_object_id;
   bool hooks = false;
@@ -608,10 +606,6 @@ void GroupCommitter::Impl::write_batch(pqxx::work& tx, std::vector<Write*>& batc
                            std::string(to_string(write->from)) + "; another request changed it first"));
       continue;
     }
-    event_intent.text(intent.id);
-    event_from.text(to_string(write->from));
-    event_to.text(to_string(intent.status));
-    event_detail.text(write->detail);
     if (*write->journal) journals.push_back(&**write->journal);
     if (const std::optional<EventType> event = event_for(intent.status);
         event && intent.status != write->from && !intent.owner.empty()) {
@@ -623,27 +617,21 @@ void GroupCommitter::Impl::write_batch(pqxx::work& tx, std::vector<Write*>& batc
       hook_object_id.text(intent.id);
     }
   }
-  if (moved.empty()) return;
-  tx.exec_prepared(kEvents, event_intent.str(), event_from.str(), event_to.str(), event_detail.str());
-
   if (!journals.empty()) {
-    const pqxx::result ids = tx.exec_prepared(kJournalIds, static_cast<int>(journals.size()));
-    ArrayLiteral journal_id, kind, journal_reference, date, posting_journal, account, amount;
+    ArrayLiteral kind, journal_reference, date, posting_journal, account, amount;
     for (std::size_t i = 0; i < journals.size(); ++i) {
       const ledger::Journal& journal = *journals[i];
-      const auto number = ids[static_cast<pqxx::result::size_type>(i)][0].as<std::int64_t>();
-      journal_id.number(number);
       kind.text(journal.kind());
       journal_reference.text(journal.reference());
       date.text(ledger::format_date(journal.business_date()));
       for (const ledger::Posting& posting : journal.postings()) {
-        posting_journal.number(number);
+        posting_journal.number(static_cast<std::int64_t>(i + 1));  // the journal's ordinality
         account.text(posting.account.str());
         amount.number(posting.amount.value());
       }
     }
-    tx.exec_prepared(kJournals, journal_id.str(), kind.str(), journal_reference.str(), date.str());
-    tx.exec_prepared(kPostings, posting_journal.str(), account.str(), amount.str());
+    tx.exec_prepared(kJournals, kind.str(), journal_reference.str(), date.str(), posting_journal.str(),
+                     account.str(), amount.str());
   }
   if (hooks) {
     tx.exec_prepared(kWebhooks, hook_id.str(), hook_owner.str(), hook_type.str(), hook_object_type.str(),

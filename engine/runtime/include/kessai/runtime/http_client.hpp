@@ -18,7 +18,9 @@ struct ClientLimits {
   std::chrono::milliseconds connect_timeout{2'000};
   std::chrono::milliseconds request_timeout{10'000};  // write + read of one exchange
   std::size_t response_body_bytes_max = 1024 * 1024;
-  std::size_t idle_connections_max = 16;
+  // Connections kept open for the next request. As many as kessaid's workers may call through at once:
+  // fewer, and under load every request beyond them opens (and closes) a connection of its own.
+  std::size_t idle_connections_max = 256;
 };
 
 // Stable numbers; never renumber.
