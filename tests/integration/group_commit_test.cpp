@@ -235,3 +235,22 @@ TEST_CASE_METHOD(Fixture, "a database that cannot be reached fails the write as 
   PgPaymentStore store(pool, &committer);
   CHECK_THROWS_AS(store.insert_intent(processing("pi_x", 100)), StoreUnavailable);
 }
+
+TEST_CASE_METHOD(Fixture, "an answer is not waited for, yet a claim made after it always replays it") {
+  // Two committers: the answer and the next claim may be taken by different ones, and the claim must
+  // still come after the answer.
+  GroupCommitter committer(database.url(), GroupCommitOptions{.committers = 2, .batch_max = 64});
+  PgIdempotencyStore idempotency(pool, &committer);
+  constexpr int kKeys = 50;
+  in_parallel(8, [&](std::size_t thread) {
+    for (int i = 0; i < kKeys; ++i) {
+      const std::string key = "k" + std::to_string(thread) + "-" + std::to_string(i);
+      REQUIRE(idempotency.begin("key_a", key, "fp").fresh);
+      idempotency.finish("key_a", key, {201, "application/json", "{\"n\":" + std::to_string(i) + "}"});
+      const IdempotencyRecord again = idempotency.begin("key_a", key, "fp");
+      REQUIRE(again.outcome == IdempotencyBegin::replay);
+      REQUIRE(again.response.body == "{\"n\":" + std::to_string(i) + "}");
+    }
+  });
+  CHECK(count("select count(*) from idempotency_keys where state = 'done'") == 8 * kKeys);
+}

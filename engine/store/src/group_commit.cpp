@@ -201,6 +201,11 @@ struct GroupCommitter::Write {
   std::string_view detail{};
   IdempotencyRecord record{};  // a claim's answer
   std::exception_ptr error{};  // what the single-row call would have thrown
+  // A stored answer nobody waits for: it owns its data, and the committer deletes it once written.
+  bool detached = false;
+  std::string owned_owner{};
+  std::string owned_key{};
+  StoredResponse owned_response{};
   // Signalled once the write's transaction ended. A mutex and condition variable, not a semaphore:
   // libstdc++'s semaphore spins with sched_yield before it sleeps, which costs the committers CPU.
   std::mutex mutex{};
@@ -224,6 +229,8 @@ struct GroupCommitter::Impl {
       : url(std::move(database_url)), options(group_options) {}
 
   std::vector<Write*> take_batch();
+  // Lets claims waiting for the batch's answers go.
+  void batch_ended(const std::vector<Write*>& batch);
   void committer();
   // Adds a batch's time to the figures, and logs them every kStatsLogInterval while writes come.
   void account(std::chrono::steady_clock::duration took);
@@ -236,6 +243,7 @@ struct GroupCommitter::Impl {
   mutable std::mutex mutex;
   std::condition_variable ready;
   std::deque<Write*> queue;
+  std::unordered_set<std::string> answering;  // keys whose answer a committer is writing now
   bool stopping = false;
   GroupCommitStats stats;
   GroupCommitStats logged;  // the figures at the last log line
@@ -313,12 +321,26 @@ IdempotencyRecord GroupCommitter::claim(const std::string& owner, const std::str
 
 void GroupCommitter::finish(const std::string& owner, const std::string& key,
                             const StoredResponse& response) {
-  Write write;
-  write.kind = WriteKind::finish;
-  write.owner = &owner;
-  write.key = &key;
-  write.response = &response;
-  run(write);
+  // Not waited for: what the request did is durable already (the intent carries its key), and the answer
+  // goes to the client at once. A later claim of the key is ordered after it (take_batch), so it sees
+  // the answer; if kessaid stops first, the claim's lease runs out and the retry is answered from the
+  // intent the key created (Api::created_earlier), as after any crash.
+  auto write = std::make_unique<Write>();
+  write->kind = WriteKind::finish;
+  write->detached = true;
+  write->owned_owner = owner;
+  write->owned_key = key;
+  write->owned_response = response;
+  write->owner = &write->owned_owner;
+  write->key = &write->owned_key;
+  write->response = &write->owned_response;
+  {
+    std::lock_guard lock(impl_->mutex);
+    if (impl_->stopping) throw StoreUnavailable("kessaid is stopping; the answer was not stored");
+    impl_->queue.push_back(write.release());
+    ++impl_->stats.writes;
+  }
+  impl_->ready.notify_one();
 }
 
 void GroupCommitter::insert_intent(const PaymentIntent& intent) {
@@ -340,32 +362,68 @@ void GroupCommitter::record_transition(const PaymentIntent& intent, IntentStatus
   run(write);
 }
 
+namespace {
+
+std::string answer_key(const std::string& owner, const std::string& key) {
+  return owner + '\n' + key;
+}
+
+}  // namespace
+
 std::vector<GroupCommitter::Write*> GroupCommitter::Impl::take_batch() {
   std::unique_lock lock(mutex);
-  ready.wait(lock, [this] { return !queue.empty() || stopping; });
-  if (options.gather.count() > 0 && !stopping) {
-    ready.wait_for(lock, options.gather, [this] { return queue.size() >= options.batch_max || stopping; });
-  }
-  std::vector<Write*> batch;
-  // One transition per intent in a batch: a second (a capture racing a cancel) waits for the next, where
-  // the status guard sees the first one's result.
-  std::unordered_set<std::string_view> moved;
-  std::vector<Write*> later;
-  while (!queue.empty() && batch.size() < options.batch_max) {
-    Write* write = queue.front();
-    queue.pop_front();
-    if (write->kind == WriteKind::transition && !moved.insert(write->intent->id).second) {
-      later.push_back(write);
+  for (;;) {
+    ready.wait(lock, [this] { return !queue.empty() || stopping; });
+    if (queue.empty()) return {};  // stopping, and nothing left
+    if (options.gather.count() > 0 && !stopping) {
+      ready.wait_for(lock, options.gather, [this] { return queue.size() >= options.batch_max || stopping; });
+    }
+    std::vector<Write*> batch;
+    // One transition per intent in a batch: a second (a capture racing a cancel) waits for the next, where
+    // the status guard sees the first one's result. A claim of a key whose answer another committer is
+    // writing waits for that batch too, so it finds the answer to replay rather than the key in flight.
+    std::unordered_set<std::string_view> moved;
+    std::vector<Write*> later;
+    std::vector<std::string> answers;
+    while (!queue.empty() && batch.size() < options.batch_max) {
+      Write* write = queue.front();
+      queue.pop_front();
+      const bool wait_for_intent =
+          write->kind == WriteKind::transition && !moved.insert(write->intent->id).second;
+      const bool wait_for_answer =
+          write->kind == WriteKind::claim && answering.contains(answer_key(*write->owner, *write->key));
+      if (wait_for_intent || wait_for_answer) {
+        later.push_back(write);
+        continue;
+      }
+      if (write->kind == WriteKind::finish) answers.push_back(answer_key(*write->owner, *write->key));
+      batch.push_back(write);
+    }
+    queue.insert(queue.begin(), later.begin(), later.end());
+    if (batch.empty()) {
+      // Everything waiting waits for another committer's batch; its end notifies.
+      ready.wait(lock);
       continue;
     }
-    batch.push_back(write);
+    for (std::string& answer : answers) answering.insert(std::move(answer));
+    ++stats.batches;
+    stats.largest_batch = std::max<std::uint64_t>(stats.largest_batch, batch.size());
+    // Another committer may start on what is left while this one writes.
+    if (!queue.empty()) ready.notify_one();
+    return batch;
   }
-  queue.insert(queue.begin(), later.begin(), later.end());
-  ++stats.batches;
-  stats.largest_batch = std::max<std::uint64_t>(stats.largest_batch, batch.size());
-  // Another committer may start on what is left while this one writes.
-  if (!queue.empty()) ready.notify_one();
-  return batch;
+}
+
+void GroupCommitter::Impl::batch_ended(const std::vector<Write*>& batch) {
+  bool answered = false;
+  {
+    std::lock_guard lock(mutex);
+    for (const Write* write : batch) {
+      if (write->kind == WriteKind::finish)
+        answered |= answering.erase(answer_key(*write->owner, *write->key)) > 0;
+    }
+  }
+  if (answered) ready.notify_all();
 }
 
 void GroupCommitter::Impl::committer() {
@@ -376,8 +434,23 @@ void GroupCommitter::Impl::committer() {
     const auto started = std::chrono::steady_clock::now();
     execute(connection, batch);
     account(std::chrono::steady_clock::now() - started);
-    // A released write belongs to its request again (it lives on that thread's stack): not touched after.
-    for (Write* write : batch) write->release();
+    batch_ended(batch);
+    for (Write* write : batch) {
+      if (!write->detached) {
+        // A released write belongs to its request again (on that thread's stack): not touched after.
+        write->release();
+        continue;
+      }
+      if (write->error) {
+        try {
+          std::rethrow_exception(write->error);
+        } catch (const std::exception& error) {
+          // The claim stays in flight; once its lease runs out a retry is answered from the intent.
+          log::warn("idempotency_answer_not_stored", {{"error", error.what()}});
+        }
+      }
+      delete write;
+    }
   }
 }
 

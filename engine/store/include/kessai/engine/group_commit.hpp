@@ -48,6 +48,8 @@ class GroupCommitter {
   // Each blocks until the transaction holding the write has committed, and answers or throws as the
   // single-row PgIdempotencyStore / PgPaymentStore call of the same meaning does.
   IdempotencyRecord claim(const std::string& owner, const std::string& key, const std::string& fingerprint);
+  // Except this one: the answer to an Idempotency-Key is queued and not waited for. A claim of the same
+  // key made after it returns sees it (a replay); a failure to store it is logged.
   void finish(const std::string& owner, const std::string& key, const StoredResponse& response);
   void insert_intent(const PaymentIntent& intent);
   void record_transition(const PaymentIntent& intent, IntentStatus from,
