@@ -342,8 +342,10 @@ int run_card_acquirer(const SimOptions& options) {
   if (!mdr_bp) throw std::invalid_argument(mdr_bp.error());
   log::configure("kessai-sim card-acquirer", log::Level::info);
   CardAcquirerSim sim(options, mdr_bp.value());
-  return serve_simulator(options,
-                         [&sim](const runtime::HttpRequest& request) { return sim.handle(request); });
+  // Its answers come from memory and an appended journal line: quick, unless told to take its time.
+  return serve_simulator(
+      options, [&sim](const runtime::HttpRequest& request) { return sim.handle(request); },
+      options.latency_ms == 0);
 }
 
 }  // namespace kessai::sim

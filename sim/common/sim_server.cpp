@@ -36,12 +36,17 @@ runtime::HttpResponse answer_with_faults(FaultPlan& faults, const SimHandler& ha
   return response;
 }
 
-int serve_simulator(const SimOptions& options, const SimHandler& handle) {
+int serve_simulator(const SimOptions& options, const SimHandler& handle, bool quick_handler) {
   FaultPlan faults(options.faults, options.seed);
+  const bool answer_inline = quick_handler && faults.rates().slow_answer <= 0.0;
   runtime::WorkerPool workers(kWorkerThreads, kQueuedRequestsMax);
   runtime::HttpServer server(
       options.host, options.port, runtime::ServerLimits{},
       [&](runtime::HttpRequest request, runtime::Responder respond) {
+        // The control endpoints (a day's settlement file, say) may take long: always on a worker.
+        if (answer_inline && !request.path().starts_with(kControlPathPrefix)) {
+          return respond(answer_with_faults(faults, handle, request));
+        }
         auto job = [&faults, &handle, request = std::move(request), respond]() {
           respond(answer_with_faults(faults, handle, request));
         };

@@ -32,6 +32,9 @@ runtime::HttpResponse answer_with_faults(FaultPlan& faults, const SimHandler& ha
 
 // Serves until the server stops; returns the process's exit status. log::configure comes first, by the
 // caller, so the simulator's start-up (its journals) is logged under its name.
-int serve_simulator(const SimOptions& options, const SimHandler& handle);
+// quick_handler: the handler's processor API never waits (no sleeping, no calls out). While no injected
+// fault can delay an answer, those requests then run on the network thread, sparing each two thread
+// hand-offs; the /sim/ control endpoints stay on the workers.
+int serve_simulator(const SimOptions& options, const SimHandler& handle, bool quick_handler = false);
 
 }  // namespace kessai::sim
