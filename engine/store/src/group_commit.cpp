@@ -7,7 +7,6 @@
 #include <mutex>
 #include <random>
 #include <thread>
-#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 

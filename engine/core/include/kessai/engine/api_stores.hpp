@@ -51,6 +51,9 @@ class IdempotencyStore {
   virtual ~IdempotencyStore() = default;
   virtual IdempotencyRecord begin(const std::string& owner, const std::string& key,
                                   const std::string& fingerprint) = 0;
+  // Stores the answer to replay. It may return before the answer is written (group commit queues it):
+  // a later begin() of the key through the same store still replays it, and an answer never written
+  // leaves the claim to be taken over after its lease.
   virtual void finish(const std::string& owner, const std::string& key, const StoredResponse& response) = 0;
   // Forgets the claim, so a retry executes afresh (the request failed before doing anything durable).
   virtual void abandon(const std::string& owner, const std::string& key) = 0;
