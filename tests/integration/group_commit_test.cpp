@@ -10,6 +10,7 @@
 #include "kessai/engine/pg_store.hpp"
 #include "kessai/ledger/pg/journal_store.hpp"
 #include "kessai/ledger/posting_rules.hpp"
+#include "kessai/runtime/fibers.hpp"
 #include "test_database.hpp"
 
 using namespace kessai;
@@ -136,6 +137,39 @@ TEST_CASE_METHOD(Fixture, "writes gathered into one batch commit together") {
   CHECK(stats.largest_batch > 1);
   CHECK(stats.batches < 8);
   CHECK(count("select count(*) from payment_intents") == 8);
+}
+
+TEST_CASE_METHOD(Fixture, "payments on fibers of one thread wait for their commits together") {
+  // Were the waits blocking, one thread could hand the committer one write at a time.
+  GroupCommitter committer(database.url(),
+                           GroupCommitOptions{.committers = 1, .batch_max = 512, .gather = kGather});
+  PgPaymentStore store(pool, &committer);
+  constexpr std::size_t kPayments = 200;
+  std::atomic<std::size_t> acknowledged{0};
+  {
+    runtime::FiberPool fibers(1, kPayments);
+    for (std::size_t i = 0; i < kPayments; ++i) {
+      REQUIRE(fibers.try_spawn([&, i] {
+        const PaymentIntent intent =
+            processing("pi_f" + std::to_string(i), static_cast<std::int64_t>(100 + i));
+        store.insert_intent(intent);
+        const PaymentIntent done = succeeded(intent);
+        store.record_transition(done, IntentStatus::processing, capture(done), "approved by card-sim");
+        ++acknowledged;
+      }));
+    }
+    fibers.shutdown();  // returns once every fiber has ended
+  }
+  REQUIRE(acknowledged == kPayments);
+  const GroupCommitStats stats = committer.stats();
+  CHECK(stats.writes == 2 * kPayments);
+  INFO("batches " << stats.batches << ", largest " << stats.largest_batch);
+  CHECK(stats.largest_batch > 100);
+  CHECK(count("select count(*) from payment_intents where status = 'succeeded'") ==
+        static_cast<std::int64_t>(kPayments));
+  CHECK(count("select count(*) from journal_entries where kind = 'capture'") ==
+        static_cast<std::int64_t>(kPayments));
+  CHECK(count("select coalesce(sum(amount_yen), 0) from postings") == 0);
 }
 
 TEST_CASE_METHOD(Fixture, "a write that fails inside a batch fails alone, and its neighbours commit") {

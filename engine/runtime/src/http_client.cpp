@@ -1,5 +1,7 @@
 #include "kessai/runtime/http_client.hpp"
 
+#include <functional>
+
 #include <stdexcept>
 
 #include <boost/asio/connect.hpp>
@@ -10,6 +12,8 @@
 #include <boost/beast/http.hpp>
 #include <boost/url/parse.hpp>
 
+#include "kessai/runtime/fibers.hpp"
+
 namespace kessai::runtime {
 
 namespace asio = boost::asio;
@@ -17,18 +21,30 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
-// Each connection has its own io_context, so a blocking call can run async operations with timeouts
-// (beast::tcp_stream timeouts apply to async operations only) without sharing an event loop.
+// Called on a fiber, a connection belongs to the fiber's event loop: its operations complete there while
+// the fiber is suspended, and it is kept for the next fiber of that loop. Called on any other thread, a
+// connection has an io_context of its own, run by the calling thread until the operation completes, so a
+// blocking call still has timeouts (beast::tcp_stream's timeouts apply to async operations only).
 struct HttpClient::Connection {
-  asio::io_context io;
-  beast::tcp_stream stream{io};
+  explicit Connection(asio::io_context* fiber_loop)
+      : own(fiber_loop ? nullptr : std::make_unique<asio::io_context>(1)),
+        loop(fiber_loop ? fiber_loop : own.get()),
+        stream(*loop) {}
+
+  std::unique_ptr<asio::io_context> own;
+  asio::io_context* loop;
+  beast::tcp_stream stream;
   beast::flat_buffer buffer;
 
-  // Runs the pending operation to completion; returns its error.
-  beast::error_code run(beast::error_code& ec) {
-    io.restart();
-    io.run();
-    return ec;
+  // Runs an operation to its end: start(done) begins it, its completion handler calls done.
+  void complete(const std::function<void(Resume)>& start) {
+    if (!own) {
+      fiber::suspend(start);
+      return;
+    }
+    start([] {});
+    own->restart();
+    own->run();
   }
 };
 
@@ -45,17 +61,19 @@ HttpClient::HttpClient(const std::string& base_url, ClientLimits limits)
 
 HttpClient::~HttpClient() = default;
 
-std::unique_ptr<HttpClient::Connection> HttpClient::take_idle() {
+std::unique_ptr<HttpClient::Connection> HttpClient::take_idle(asio::io_context* fiber_loop) {
   std::lock_guard lock(mutex_);
-  if (idle_.empty()) return nullptr;
-  std::unique_ptr<Connection> connection = std::move(idle_.back());
-  idle_.pop_back();
+  auto found = idle_.find(fiber_loop);
+  if (found == idle_.end() || found->second.empty()) return nullptr;
+  std::unique_ptr<Connection> connection = std::move(found->second.back());
+  found->second.pop_back();
   return connection;
 }
 
 void HttpClient::keep_idle(std::unique_ptr<Connection> connection) {
   std::lock_guard lock(mutex_);
-  if (idle_.size() < limits_.idle_connections_max) idle_.push_back(std::move(connection));
+  auto& kept = idle_[connection->own ? nullptr : connection->loop];
+  if (kept.size() < limits_.idle_connections_max) kept.push_back(std::move(connection));
 }
 
 Result<HttpResponse, ClientError> HttpClient::request(
@@ -72,23 +90,29 @@ Result<HttpResponse, ClientError> HttpClient::request(
     request.prepare_payload();
   }
 
+  asio::io_context* const fiber_loop = fiber::loop();
   // A kept-alive connection may have been closed by the server while idle; then one fresh try follows.
   // The server most likely closed it before reading this request, but not certainly: callers whose
   // requests are not idempotent must make them so (kessai's processors de-duplicate on our payment id).
   for (int attempt = 0; attempt < 2; ++attempt) {
-    std::unique_ptr<Connection> connection = attempt == 0 ? take_idle() : nullptr;
+    std::unique_ptr<Connection> connection = attempt == 0 ? take_idle(fiber_loop) : nullptr;
     const bool reused = connection != nullptr;
     beast::error_code ec;
     if (!reused) {
-      connection = std::make_unique<Connection>();
-      tcp::resolver resolver(connection->io);
+      connection = std::make_unique<Connection>(fiber_loop);
+      // Processors are named by address or by a name in /etc/hosts: resolving does not wait on the network.
+      tcp::resolver resolver(*connection->loop);
       const auto endpoints = resolver.resolve(host_, port_, ec);
       if (ec)
         return fail(
             ClientError{ClientErrorKind::connect_failed, "resolve " + host_ + ": " + ec.message(), false});
       connection->stream.expires_after(limits_.connect_timeout);
-      connection->stream.async_connect(endpoints, [&](beast::error_code e, const tcp::endpoint&) { ec = e; });
-      connection->run(ec);
+      connection->complete([&](Resume done) {
+        connection->stream.async_connect(endpoints, [&, done](beast::error_code e, const tcp::endpoint&) {
+          ec = e;
+          done();
+        });
+      });
       if (ec) {
         return fail(ClientError{ClientErrorKind::connect_failed,
                                 "connect to " + host_ + ":" + port_ + ": " + ec.message(), false});
@@ -96,8 +120,12 @@ Result<HttpResponse, ClientError> HttpClient::request(
     }
 
     connection->stream.expires_after(limits_.request_timeout);
-    http::async_write(connection->stream, request, [&](beast::error_code e, std::size_t) { ec = e; });
-    connection->run(ec);
+    connection->complete([&](Resume done) {
+      http::async_write(connection->stream, request, [&, done](beast::error_code e, std::size_t) {
+        ec = e;
+        done();
+      });
+    });
     if (ec == beast::error::timeout) {
       return fail(ClientError{ClientErrorKind::timeout, "timed out sending to " + base_url_, true});
     }
@@ -109,9 +137,13 @@ Result<HttpResponse, ClientError> HttpClient::request(
 
     http::response_parser<http::string_body> parser;
     parser.body_limit(limits_.response_body_bytes_max);
-    http::async_read(connection->stream, connection->buffer, parser,
-                     [&](beast::error_code e, std::size_t) { ec = e; });
-    connection->run(ec);
+    connection->complete([&](Resume done) {
+      http::async_read(connection->stream, connection->buffer, parser,
+                       [&, done](beast::error_code e, std::size_t) {
+                         ec = e;
+                         done();
+                       });
+    });
     if (ec == beast::error::timeout) {
       return fail(ClientError{ClientErrorKind::timeout,
                               "no answer from " + base_url_ + " within " +

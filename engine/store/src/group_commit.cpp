@@ -14,6 +14,7 @@
 
 #include "kessai/engine/pg_api_stores.hpp"
 #include "kessai/engine/pg_store.hpp"
+#include "kessai/runtime/fibers.hpp"
 #include "kessai/runtime/log.hpp"
 #include "pg_params.hpp"
 
@@ -211,21 +212,33 @@ struct GroupCommitter::Write {
   std::string owned_owner{};
   std::string owned_key{};
   StoredResponse owned_response{};
-  // Signalled once the write's transaction ended. A mutex and condition variable, not a semaphore:
-  // libstdc++'s semaphore spins with sched_yield before it sleeps, which costs the committers CPU.
+  // Signalled once the write's transaction ended. The request waits on a fiber (its thread runs other
+  // requests meanwhile) or, off a fiber, blocks its thread (runtime/fibers.hpp).
   std::mutex mutex{};
-  std::condition_variable signal{};
+  runtime::Resume waiting{};  // set once the request waits
   bool done = false;
 
   void wait() {
-    std::unique_lock lock(mutex);
-    signal.wait(lock, [this] { return done; });
+    runtime::fiber::suspend([this](runtime::Resume resume) {
+      std::unique_lock lock(mutex);
+      if (!done) {
+        waiting = std::move(resume);
+        return;
+      }
+      lock.unlock();
+      resume();
+    });
   }
   void release() {
-    // Notified under the lock: the waiting request may destroy this write as soon as it sees `done`.
-    std::lock_guard lock(mutex);
-    done = true;
-    signal.notify_one();
+    // Nothing of this write is touched after the lock is let go: the request may destroy it as soon as it
+    // sees `done`. A request already waiting cannot, until its Resume (moved out here) is called.
+    runtime::Resume resume;
+    {
+      std::lock_guard lock(mutex);
+      done = true;
+      resume = std::move(waiting);
+    }
+    if (resume) resume();
   }
 };
 

@@ -1,16 +1,22 @@
 #pragma once
 // A blocking HTTP/1.1 client with timeouts and kept-alive connections, for talking to processors.
-// Call it from worker threads, never from a network thread.
+// Call it from worker threads or request fibers (runtime/fibers.hpp: there it suspends the fiber instead of
+// blocking its thread), never from a network thread.
 
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "kessai/result.hpp"
 #include "kessai/runtime/http_types.hpp"
+
+namespace boost::asio {
+class io_context;
+}
 
 namespace kessai::runtime {
 
@@ -57,7 +63,8 @@ class HttpClient {
 
  private:
   struct Connection;
-  std::unique_ptr<Connection> take_idle();
+  // Kept connections are per event loop: a fiber's loop, or nullptr for those of blocking callers.
+  std::unique_ptr<Connection> take_idle(boost::asio::io_context* fiber_loop);
   void keep_idle(std::unique_ptr<Connection> connection);
 
   std::string base_url_;
@@ -65,7 +72,7 @@ class HttpClient {
   std::string port_;
   ClientLimits limits_;
   std::mutex mutex_;
-  std::vector<std::unique_ptr<Connection>> idle_;
+  std::unordered_map<boost::asio::io_context*, std::vector<std::unique_ptr<Connection>>> idle_;
 };
 
 }  // namespace kessai::runtime
