@@ -72,10 +72,10 @@ std::optional<Error> read_server(const toml::table& root, Config& config) {
   Error error;
   const toml::table* server = sub_table(root, "server", error);
   if (!error.empty() || server == nullptr) return error.empty() ? std::nullopt : std::optional(error);
-  if (auto e = reject_unknown_keys(
-          *server,
-          {"listen", "io_threads", "worker_threads", "worker_queue_max", "body_bytes_max", "public_url"},
-          "[server]")) {
+  if (auto e = reject_unknown_keys(*server,
+                                   {"listen", "io_threads", "worker_threads", "worker_queue_max",
+                                    "payment_threads", "body_bytes_max", "public_url"},
+                                   "[server]")) {
     return e;
   }
   if (auto e = read_string(*server, "public_url", "server", config.public_url)) return e;
@@ -93,6 +93,7 @@ std::optional<Error> read_server(const toml::table& root, Config& config) {
   if (auto e = read_count(*server, "worker_threads", "server", config.worker_threads, 1, 1024)) return e;
   if (auto e = read_count(*server, "worker_queue_max", "server", config.worker_queue_max, 1, 1'000'000))
     return e;
+  if (auto e = read_count(*server, "payment_threads", "server", config.payment_threads, 0, 64)) return e;
   return read_count(*server, "body_bytes_max", "server", config.body_bytes_max, 1024, 16 * 1024 * 1024);
 }
 

@@ -22,6 +22,9 @@ struct Config {
   std::size_t io_threads = 2;
   std::size_t worker_threads = 128;
   std::size_t worker_queue_max = 10'000;
+  // Threads running POST /v1/payment_intents on fibers (runtime/fibers.hpp), with group commit on; 0: on
+  // the workers.
+  std::size_t payment_threads = 2;
   std::size_t body_bytes_max = 64 * 1024;
   std::string database_url;
   std::size_t database_connections_max = 16;

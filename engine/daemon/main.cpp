@@ -22,6 +22,7 @@
 #include "kessai/engine/pg_store.hpp"
 #include "kessai/engine/pos_api.hpp"
 #include "kessai/ledger/pg/migrate.hpp"
+#include "kessai/runtime/fibers.hpp"
 #include "kessai/runtime/http_server.hpp"
 #include "kessai/runtime/periodic_task.hpp"
 #include "webhook_dispatcher.hpp"
@@ -111,6 +112,12 @@ int run(const Arguments& arguments) {
     return 2;
   }
 
+  // Before the processors: connections their HTTP clients make on a fiber belong to its loop, and must be
+  // closed before the loop goes.
+  std::unique_ptr<runtime::FiberPool> fibers;
+  if (config.payment_threads > 0 && config.group_commit_threads > 0) {
+    fibers = std::make_unique<runtime::FiberPool>(config.payment_threads, config.worker_queue_max);
+  }
   std::vector<std::unique_ptr<adapters::Processor>> processors;
   engine::SystemClock clock;
   engine::Router router(clock);
@@ -176,6 +183,7 @@ int run(const Arguments& arguments) {
         }
       },
       .openapi_json = std::string(engine::openapi_document()),
+      .fibers = fibers.get(),
   });
   // Finance staff's pages under /dashboard (docs/dashboard.md); the cookie is Secure when kessaid is
   // reached over https.
@@ -271,6 +279,8 @@ int run(const Arguments& arguments) {
                                   {"database", ledger::pg::redact_url(config.database_url)},
                                   {"processors", std::uint64_t{processors.size()}}});
   server->run();
+  // Payments still in progress end before the committer and the processors go.
+  if (fibers) fibers->shutdown();
   workers.shutdown();
   dispatcher.stop();
   log::info("kessaid_stopped");

@@ -22,6 +22,7 @@ const char* kGood = R"(
 [server]
 listen = "127.0.0.1:0"
 worker_threads = 4
+payment_threads = 3
 [database]
 url = "postgresql://u:p@127.0.0.1:5432/kessai"
 connections_max = 4
@@ -49,6 +50,7 @@ TEST_CASE("a complete kessaid config loads into validated values") {
   REQUIRE(config.ok());
   CHECK(config->listen_port == 0);
   CHECK(config->worker_threads == 4);
+  CHECK(config->payment_threads == 3);
   CHECK(config->group_commit_threads == 3);
   CHECK(config->group_commit_batch_max == 100);
   CHECK(config->cutoff == "23:00");
@@ -125,6 +127,8 @@ TEST_CASE("config mistakes are reported with the key they concern") {
   CHECK_THAT(error_for("[server]\nlisten = \"nowhere\"\n"), Catch::Contains("server.listen"));
   CHECK_THAT(error_for("[server]\nworkers = 3\n"), Catch::Contains("unknown key 'workers'"));
   CHECK_THAT(error_for("[server]\nworker_threads = 0\n"), Catch::Contains("server.worker_threads"));
+  CHECK_THAT(error_for("[server]\npayment_threads = 65\n"),
+             Catch::Contains("server.payment_threads must be an integer from 0 to 64"));
   CHECK_THAT(error_for("[database]\ngroup_commit_threads = 17\n"),
              Catch::Contains("database.group_commit_threads must be an integer from 0 to 16"));
   CHECK_THAT(error_for("[database]\ngroup_commit_batch_max = 0\n"),

@@ -144,10 +144,12 @@ void Api::handle(runtime::HttpRequest request, runtime::Responder respond) {
     const auto route = static_cast<RouteId>(i);
     if (route == RouteId::healthz) return logged(json_response(200, R"({"status":"ok"})"));
     if (route == RouteId::openapi) return logged(json_response(200, services_.openapi_json));
-    return run_blocking(std::move(logged),
-                        [this, request = std::move(request), i, candidate = std::move(candidate)] {
-                          return serve(request, i, candidate);
-                        });
+    return run_blocking(
+        std::move(logged),
+        [this, request = std::move(request), i, candidate = std::move(candidate)] {
+          return serve(request, i, candidate);
+        },
+        route == RouteId::create_intent);
   }
   if (!allowed.empty()) {
     runtime::HttpResponse response =
@@ -158,7 +160,8 @@ void Api::handle(runtime::HttpRequest request, runtime::Responder respond) {
   logged(error_response({ErrorCode::not_found, "no endpoint " + std::string(request.path()), ""}));
 }
 
-void Api::run_blocking(runtime::Responder respond, std::function<runtime::HttpResponse()> work) {
+void Api::run_blocking(runtime::Responder respond, std::function<runtime::HttpResponse()> work,
+                       bool on_fiber) {
   auto job = [respond, work = std::move(work)] {
     try {
       respond(work());
@@ -176,7 +179,9 @@ void Api::run_blocking(runtime::Responder respond, std::function<runtime::HttpRe
           error_response({ErrorCode::internal_error, "an internal error occurred; it has been logged", ""}));
     }
   };
-  if (!services_.workers.try_post(job)) {
+  const bool taken =
+      on_fiber && services_.fibers ? services_.fibers->try_spawn(job) : services_.workers.try_post(job);
+  if (!taken) {
     respond(error_response({ErrorCode::overloaded, "too many requests in progress; retry with backoff", ""}));
   }
 }

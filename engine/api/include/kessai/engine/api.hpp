@@ -14,6 +14,7 @@
 #include "kessai/engine/errors.hpp"
 #include "kessai/engine/payment_service.hpp"
 #include "kessai/result.hpp"
+#include "kessai/runtime/fibers.hpp"
 #include "kessai/runtime/http_types.hpp"
 #include "kessai/runtime/worker_pool.hpp"
 
@@ -69,6 +70,11 @@ struct ApiServices {
   runtime::WorkerPool& workers;
   std::function<std::optional<std::string>()> readiness;  // nullopt = ready, else why not
   std::string openapi_json;
+  // Runs POST /v1/payment_intents on fibers when set (runtime/fibers.hpp): its waits are the group
+  // committer's and the processor's, which suspend a fiber instead of holding a thread. Set it only with
+  // group commit on; without it the payment's writes wait on pooled connections. Every other route runs
+  // on the workers.
+  runtime::FiberPool* fibers = nullptr;
 };
 
 class Api {
@@ -95,7 +101,9 @@ class Api {
   runtime::HttpResponse accept_notice(const runtime::HttpRequest& request,
                                       const std::map<std::string, std::string>& params);
   runtime::HttpResponse jpqr_image(const Caller& caller, const std::string& id, bool png);
-  void run_blocking(runtime::Responder respond, std::function<runtime::HttpResponse()> work);
+  // Runs work on a fiber (on_fiber and fibers set) or a worker, and answers with what it returns or, for
+  // an exception, with the error it stands for.
+  void run_blocking(runtime::Responder respond, std::function<runtime::HttpResponse()> work, bool on_fiber);
 
   ApiServices services_;
   std::mutex auth_cache_mutex_;
