@@ -5,7 +5,7 @@
 // each simulator's book. Not locked: the book holds its own mutex around every call.
 
 #include <cstddef>
-#include <map>
+#include <unordered_map>
 #include <optional>
 #include <span>
 #include <string>
@@ -62,8 +62,8 @@ class RecordIndex {
 
  private:
   std::vector<Record> records_;
-  std::map<std::string, std::size_t> by_id_;
-  std::map<std::string, std::size_t> by_reference_;
+  std::unordered_map<std::string, std::size_t> by_id_;
+  std::unordered_map<std::string, std::size_t> by_reference_;
 };
 
 // A copy of the record found, for answers given after the book's lock is released.
