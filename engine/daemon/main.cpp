@@ -65,6 +65,13 @@ std::optional<Arguments> parse_arguments(int argc, char** argv) {
   return arguments;
 }
 
+// The system's time. A pause taken on a request fiber suspends the fiber, not its thread.
+class DaemonClock final : public kessai::engine::Clock {
+ public:
+  std::chrono::system_clock::time_point now() const override { return std::chrono::system_clock::now(); }
+  void sleep_for(std::chrono::milliseconds delay) const override { kessai::runtime::fiber::sleep_for(delay); }
+};
+
 // The schema must be migrated and the processors' accounts present before serving.
 std::optional<std::string> prepare_database(kessai::ledger::pg::ConnectionPool& pool,
                                             const kessai::daemon::Config& config) {
@@ -119,7 +126,7 @@ int run(const Arguments& arguments) {
     fibers = std::make_unique<runtime::FiberPool>(config.payment_threads, config.worker_queue_max);
   }
   std::vector<std::unique_ptr<adapters::Processor>> processors;
-  engine::SystemClock clock;
+  DaemonClock clock;
   engine::Router router(clock);
   for (const adapters::ProcessorConfig& processor_config : config.processors) {
     auto made = adapters::make_processor(processor_config);

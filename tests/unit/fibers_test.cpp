@@ -401,6 +401,36 @@ TEST_CASE("fibers: thread_local values set before a suspend are there after it",
   CHECK(lost == 0);
 }
 
+TEST_CASE("fibers: sleep_for pauses a fiber without holding its thread, and a plain thread by sleeping",
+          "[fibers]") {
+  // One thread: the short fiber can only end first if the long one's pause left the thread free.
+  std::mutex mutex;
+  std::vector<std::string> ended;
+  Countdown finished(2);
+  TestPool pool(1, 4);
+  const auto started = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::duration paused{};
+  REQUIRE(pool->try_spawn([&] {
+    fiber::sleep_for(300ms);
+    paused = std::chrono::steady_clock::now() - started;
+    std::lock_guard lock(mutex);
+    ended.push_back("long");
+    finished.count_down();
+  }));
+  REQUIRE(pool->try_spawn([&] {
+    fiber::sleep_for(10ms);
+    std::lock_guard lock(mutex);
+    ended.push_back("short");
+    finished.count_down();
+  }));
+  REQUIRE(finished.wait());
+  CHECK(ended == std::vector<std::string>{"short", "long"});
+  CHECK(paused >= 300ms);
+  const auto before = std::chrono::steady_clock::now();
+  fiber::sleep_for(20ms);
+  CHECK(std::chrono::steady_clock::now() - before >= 20ms);
+}
+
 namespace {
 
 // A loopback server that answers "<method> <target> <body>" 5 ms later from a thread of its own, so that

@@ -132,7 +132,10 @@ class FixedClock final : public Clock {
            std::chrono::hours(16) +  // 01:00 JST 11/22
            advanced;
   }
+  // The pauses the service takes, recorded instead of slept: kessaid's clock takes them on its fiber.
+  void sleep_for(std::chrono::milliseconds delay) const override { pauses.push_back(delay); }
   std::chrono::seconds advanced{0};
+  mutable std::vector<std::chrono::milliseconds> pauses{};
 };
 
 struct Fixture {
@@ -387,6 +390,8 @@ TEST_CASE_METHOD(Fixture, "an unknown outcome asks the processor at once and rec
   CHECK(outcome.intent->processor_reference == "ch_9");
   CHECK(store.journals.size() == 1);
   CHECK(processor.inquiries.size() == 1);
+  // It paused before asking, through the clock, never by sleeping the thread itself.
+  CHECK(clock.pauses == std::vector<std::chrono::milliseconds>{std::chrono::milliseconds(100)});
 }
 
 TEST_CASE_METHOD(Fixture, "no record at the processor is final only for the background resolver") {

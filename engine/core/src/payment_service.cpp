@@ -2,7 +2,6 @@
 
 #include <array>
 #include <cassert>
-#include <thread>
 
 #include "kessai/ledger/posting_rules.hpp"
 #include "kessai/runtime/log.hpp"
@@ -299,7 +298,7 @@ void PaymentService::record_charge_result(PaymentIntent& intent, adapters::Proce
       // A lost answer is often settled by asking at once; otherwise the intent stays processing and the
       // background resolver keeps asking. Never guessed.
       for (const auto delay : kInRequestInquiryDelays) {
-        std::this_thread::sleep_for(delay);
+        clock_.sleep_for(delay);
         try {
           if (resolve(intent, false)) break;
         } catch (const ConcurrentUpdate&) {
@@ -678,7 +677,7 @@ void PaymentService::submit_payer_action(PaymentIntent& intent,
     // A lost answer: the processor de-duplicates on our id, so asking again is safe and usually answers.
     for (const auto delay : kInRequestInquiryDelays) {
       if (action.outcome != adapters::ChargeOutcome::unknown) break;
-      std::this_thread::sleep_for(delay);
+      clock_.sleep_for(delay);
       action = processor.request_payer_action(request);
     }
     if (!record_payer_action(intent, processor, action, outcome)) {

@@ -18,6 +18,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "kessai/runtime/log.hpp"
 
@@ -300,6 +301,16 @@ void suspend(const std::function<void(Resume)>& start) {
   // suspended before its resumption can run, however early the Resume is called.
   start([self] { asio::post(self->loop->io, [self] { resume(self); }); });
   switch_back(self);
+}
+
+void sleep_for(std::chrono::milliseconds delay) {
+  Fiber* self = t_current;
+  if (!self) {
+    std::this_thread::sleep_for(delay);
+    return;
+  }
+  asio::steady_timer timer(self->loop->io, delay);
+  suspend([&timer](Resume resume) { timer.async_wait([resume](const auto&) { resume(); }); });
 }
 
 }  // namespace fiber

@@ -7,6 +7,7 @@
 #include <random>
 #include <string>
 #include <string_view>
+#include <thread>
 
 namespace kessai::engine {
 
@@ -14,6 +15,9 @@ class Clock {
  public:
   virtual ~Clock() = default;
   virtual std::chrono::system_clock::time_point now() const = 0;
+  // A pause inside a request (asking a processor again after a lost answer). kessaid's clock pauses a
+  // request fiber without holding its thread (runtime/fibers.hpp).
+  virtual void sleep_for(std::chrono::milliseconds delay) const { std::this_thread::sleep_for(delay); }
 };
 
 class SystemClock final : public Clock {

@@ -12,6 +12,7 @@
 // every other fiber of its thread. Code that may run on a fiber or on an ordinary thread asks
 // fiber::active(); fiber::suspend works on both (off a fiber it blocks the calling thread).
 
+#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <memory>
@@ -59,6 +60,10 @@ bool active();
 // the fiber is suspended and its thread runs others meanwhile; off a fiber the calling thread blocks.
 // Hold no lock across it that another fiber of the same thread may need.
 void suspend(const std::function<void(Resume)>& start);
+
+// Pauses the caller: on a fiber, by suspending it on a timer of its loop (the thread runs other fibers
+// meanwhile); off a fiber, by sleeping the thread.
+void sleep_for(std::chrono::milliseconds delay);
 
 // The event loop of the calling fiber, for asynchronous I/O that should complete on it; nullptr off a
 // fiber.
