@@ -9,6 +9,7 @@
 #include <cassert>
 #include <condition_variable>
 #include <cstdint>
+#include <exception>
 #include <mutex>
 #include <new>
 #include <stdexcept>
@@ -297,6 +298,7 @@ void suspend(const std::function<void(Resume)>& start) {
     waiter->resumed.wait(lock, [&] { return waiter->done; });
     return;
   }
+  assert(!std::current_exception() && "a fiber must not wait inside a catch handler");
   // Posted, never run inline: the loop has one thread, which is running this fiber now, so the fiber is
   // suspended before its resumption can run, however early the Resume is called.
   start([self] { asio::post(self->loop->io, [self] { resume(self); }); });

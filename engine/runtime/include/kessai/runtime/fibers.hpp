@@ -58,7 +58,9 @@ bool active();
 // Waits until the Resume handed to start is called. start runs at once, on the caller's thread; it may
 // call the Resume itself (the wait then ends at once) or hand it to whatever ends the wait. On a fiber
 // the fiber is suspended and its thread runs others meanwhile; off a fiber the calling thread blocks.
-// Hold no lock across it that another fiber of the same thread may need.
+// Hold no lock across it that another fiber of the same thread may need, and never call it inside a catch
+// handler: the C++ runtime keeps the exceptions being handled per thread, and two fibers of one thread
+// waiting in handlers would end (or rethrow) each other's (asserted).
 void suspend(const std::function<void(Resume)>& start);
 
 // Pauses the caller: on a fiber, by suspending it on a timer of its loop (the thread runs other fibers
