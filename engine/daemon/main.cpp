@@ -66,9 +66,8 @@ std::optional<Arguments> parse_arguments(int argc, char** argv) {
 }
 
 // The system's time. A pause taken on a request fiber suspends the fiber, not its thread.
-class DaemonClock final : public kessai::engine::Clock {
+class DaemonClock final : public kessai::engine::SystemClock {
  public:
-  std::chrono::system_clock::time_point now() const override { return std::chrono::system_clock::now(); }
   void sleep_for(std::chrono::milliseconds delay) const override { kessai::runtime::fiber::sleep_for(delay); }
 };
 

@@ -1,7 +1,6 @@
 #include "kessai/runtime/http_client.hpp"
 
 #include <functional>
-
 #include <stdexcept>
 
 #include <boost/asio/connect.hpp>

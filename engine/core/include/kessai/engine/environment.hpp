@@ -20,7 +20,7 @@ class Clock {
   virtual void sleep_for(std::chrono::milliseconds delay) const { std::this_thread::sleep_for(delay); }
 };
 
-class SystemClock final : public Clock {
+class SystemClock : public Clock {
  public:
   std::chrono::system_clock::time_point now() const override { return std::chrono::system_clock::now(); }
 };
